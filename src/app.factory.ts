@@ -1,0 +1,93 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { sendError } from './common/filters/all-exceptions.filter.js';
+import { requestIdOf } from './common/http/request-id.js';
+import { createValidationPipe } from './common/http/validation.pipe.js';
+import type { AppConfig } from './config/app-config.js';
+import { EmbeddedDatabase } from './database/embedded-database.js';
+import { UsersService } from './modules/users/users.service.js';
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  /** Closes the app, then the embedded database if there is one. */
+  close(): Promise<void>;
+}
+
+/** Embedded mode serialises statements in PGlite: a small pool is all it can use. */
+const EMBEDDED_POOL = 4;
+
+/** Builds the whole service (used by main.ts and by the e2e tests). Does not listen. */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  const embedded =
+    config.database.url === undefined ? await EmbeddedDatabase.start(config.dataDir, EMBEDDED_POOL + 2) : undefined;
+  const database = {
+    url: config.database.url ?? (embedded as EmbeddedDatabase).url,
+    poolSize: embedded === undefined ? config.database.poolSize : EMBEDDED_POOL,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    embedded: embedded !== undefined,
+  };
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
+    genReqId: requestIdOf,
+    logger: false,
+    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 256 },
+  });
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
+      bufferLogs: true,
+      abortOnError: false,
+    });
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins, credentials: true });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  // Errors raised by Fastify itself (body parsing, size limits) get the same body as ours.
+  const errorLogger = new NestLogger('Errors');
+  fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply, errorLogger));
+
+  setupSwagger(app);
+  await app.init();
+  await app.get(UsersService).bootstrapAdmin();
+
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+function setupSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('user-service')
+      .setDescription(
+        'Users and authentication: sign-up, login with JWT access tokens and rotating refresh tokens, sessions, profiles, roles, password flows. Errors share one body: {error_code, message, details, timestamp, request_id}.',
+      )
+      .setVersion('1.0.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Service-Token' }, 'service-token')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

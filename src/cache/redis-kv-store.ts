@@ -1,0 +1,99 @@
+import { Redis } from 'ioredis';
+import type { KvStore } from './kv-store.js';
+
+const INCR_WITH_TTL = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}
+`;
+
+/**
+ * Redis behind the KvStore port. Commands fail fast while Redis is unreachable
+ * (no offline queue, one retry) so callers can fall back to PostgreSQL at once;
+ * the client reconnects by itself.
+ */
+export class RedisKvStore implements KvStore {
+  readonly kind = 'redis' as const;
+  private readonly client: Redis;
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, ((message: string) => void)[]>();
+
+  constructor(url: string) {
+    this.client = new Redis(url, {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 1000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    this.client.on('error', () => undefined); // state is reported by ping(); errors reach callers
+    this.client.defineCommand('incrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
+
+  async mget(keys: string[]): Promise<(string | null)[]> {
+    return keys.length === 0 ? [] : this.client.mget(...keys);
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(key, value, 'EX', ttlSeconds);
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.client.del(...keys);
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<{ count: number; ttlMs: number }> {
+    const run = (this.client as unknown as { incrWithTtl(key: string, ttlMs: number): Promise<[number, number]> })
+      .incrWithTtl;
+    const [count, ttlMs] = await run.call(this.client, key, ttlSeconds * 1000);
+    return { count, ttlMs };
+  }
+
+  async ttlMs(key: string): Promise<number> {
+    const ttl = await this.client.pttl(key);
+    return ttl < 0 ? -1 : ttl;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(channel, message);
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
+    if (this.subscriber === undefined) {
+      this.subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber.on('error', () => undefined);
+      this.subscriber.on('message', (ch: string, message: string) => {
+        for (const h of this.handlers.get(ch) ?? []) h(message);
+      });
+    }
+    const list = this.handlers.get(channel) ?? [];
+    list.push(handler);
+    this.handlers.set(channel, list);
+    if (list.length === 1) await this.subscriber.subscribe(channel);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Called when the subscriber reconnects, so callers can drop state they may have missed. */
+  onReconnect(handler: () => void): void {
+    this.client.on('ready', handler);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}

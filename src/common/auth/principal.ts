@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+
+export type PrincipalRole = 'user' | 'moderator' | 'admin';
+
+/** Who is calling: set on the request by the JWT guard (a user) or the service-token guard. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  sessionId: string;
+  role: PrincipalRole;
+  email: string;
+}
+
+export interface ServicePrincipal {
+  kind: 'service';
+}
+
+export type Principal = UserPrincipal | ServicePrincipal;
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };

@@ -1,0 +1,272 @@
+import { z } from 'zod';
+
+/**
+ * The only place that reads `process.env`. Every variable of DESIGN §10 is parsed
+ * once into a typed, nested AppConfig; a bad value stops the start with its name.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with protocol ${protocols.join(' or ')}` },
+  );
+
+const pem = optionalString.transform((v) => (v === undefined ? undefined : v.replace(/\\n/g, '\n')));
+
+export const envSchema = z.object({
+  PORT: int(8000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: int(20, 2, 500),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(10000, 100, 600000),
+  RUN_MIGRATIONS: bool(true),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  KAFKA_BROKERS: csv,
+  KAFKA_CLIENT_ID: z.string().min(1).default('user-service'),
+  KAFKA_TOPIC_USER_EVENTS: z.string().min(1).default('user-events'),
+  OUTBOX_POLL_INTERVAL_MS: int(200, 10, 60000),
+  OUTBOX_BATCH_SIZE: int(200, 1, 5000),
+  OUTBOX_RETENTION_HOURS: int(72, 0, 24 * 365),
+  JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'HS256']).default('ES256'),
+  JWT_PRIVATE_KEY: pem,
+  JWT_PUBLIC_KEY: pem,
+  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
+  JWT_SECRET: optionalString,
+  JWT_ISSUER: z.string().min(1).default('user-service'),
+  JWT_AUDIENCE: z.string().min(1).default('user-service'),
+  JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(15, 1, 24 * 60),
+  JWT_REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1, 365),
+  ARGON2_MEMORY_KIB: int(19456, 19456, 4 * 1024 * 1024),
+  ARGON2_TIME_COST: int(2, 2, 20),
+  ARGON2_PARALLELISM: int(1, 1, 16),
+  PASSWORD_MIN_LENGTH: int(8, 8, 128),
+  PASSWORD_REQUIRE_CLASSES: bool(true),
+  MAX_LOGIN_ATTEMPTS: int(5, 1, 1000),
+  ACCOUNT_LOCKOUT_DURATION_MINUTES: int(15, 1, 24 * 60),
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+  RATE_LIMIT_LOGIN_PER_MINUTE: int(5, 1, 1_000_000),
+  RATE_LIMIT_REGISTER_PER_HOUR: int(3, 1, 1_000_000),
+  MAX_SESSIONS_PER_USER: int(5, 1, 1000),
+  CACHE_TTL_SECONDS: int(3600, 1, 7 * 24 * 3600),
+  ALLOWED_API_TOKENS: csv,
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  REQUIRE_VERIFIED_EMAIL: bool(false),
+  SMTP_URL: url(['smtp:', 'smtps:']),
+  MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
+  PUBLIC_URL: z.url().default('http://localhost:8000'),
+  CORS_ORIGINS: csv,
+  TRUST_PROXY: bool(false),
+  BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type JwtAlgorithm = Env['JWT_ALGORITHM'];
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  http: {
+    port: number;
+    host: string;
+    bodyLimit: number;
+    trustProxy: boolean;
+    corsOrigins: string[];
+    publicUrl: string;
+    shutdownTimeoutMs: number;
+  };
+  log: { level: Env['LOG_LEVEL'] };
+  dataDir: string;
+  database: {
+    /** undefined: the embedded database under dataDir */
+    url: string | undefined;
+    poolSize: number;
+    statementTimeoutMs: number;
+    runMigrations: boolean;
+  };
+  redis: { url: string | undefined };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topic: string;
+    pollIntervalMs: number;
+    batchSize: number;
+    retentionHours: number;
+  };
+  jwt: {
+    algorithm: JwtAlgorithm;
+    privateKey: string | undefined;
+    publicKey: string | undefined;
+    previousPublicKeys: string[];
+    secret: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  password: { minLength: number; requireClasses: boolean };
+  lockout: { maxAttempts: number; durationSeconds: number };
+  rateLimit: { enabled: boolean; perMinute: number; loginPerMinute: number; registerPerHour: number };
+  sessions: { maxPerUser: number };
+  cache: { ttlSeconds: number };
+  serviceTokens: string[];
+  admin: { email: string | undefined; password: string | undefined };
+  requireVerifiedEmail: boolean;
+  mail: { smtpUrl: string | undefined; from: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PLACEHOLDER_SECRETS = /^(changeme|change-me|secret|password|placeholder|example|xxx+)$/i;
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const problems = productionProblems(env);
+  if (env.JWT_ALGORITHM === 'HS256' && env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32) {
+    problems.push('JWT_SECRET: must be at least 32 characters for HS256');
+  }
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
+      publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: { level: env.LOG_LEVEL },
+    dataDir: env.DATA_DIR,
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      runMigrations: env.RUN_MIGRATIONS,
+    },
+    redis: { url: env.REDIS_URL },
+    kafka: {
+      brokers: env.KAFKA_BROKERS,
+      clientId: env.KAFKA_CLIENT_ID,
+      topic: env.KAFKA_TOPIC_USER_EVENTS,
+      pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+      batchSize: env.OUTBOX_BATCH_SIZE,
+      retentionHours: env.OUTBOX_RETENTION_HOURS,
+    },
+    jwt: {
+      algorithm: env.JWT_ALGORITHM,
+      privateKey: env.JWT_PRIVATE_KEY,
+      publicKey: env.JWT_PUBLIC_KEY,
+      previousPublicKeys: splitPemList(env.JWT_PREVIOUS_PUBLIC_KEYS),
+      secret: env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+      refreshTtlSeconds: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 24 * 3600,
+    },
+    argon2: {
+      memoryCost: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+    },
+    password: { minLength: env.PASSWORD_MIN_LENGTH, requireClasses: env.PASSWORD_REQUIRE_CLASSES },
+    lockout: {
+      maxAttempts: env.MAX_LOGIN_ATTEMPTS,
+      durationSeconds: env.ACCOUNT_LOCKOUT_DURATION_MINUTES * 60,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
+      registerPerHour: env.RATE_LIMIT_REGISTER_PER_HOUR,
+    },
+    sessions: { maxPerUser: env.MAX_SESSIONS_PER_USER },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS },
+    serviceTokens: env.ALLOWED_API_TOKENS,
+    admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+  };
+}
+
+function productionProblems(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (env.DATABASE_URL === undefined) problems.push('DATABASE_URL: required in production');
+  if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
+  if (env.JWT_ALGORITHM === 'HS256') {
+    if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
+    else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');
+  } else {
+    if (env.JWT_PRIVATE_KEY === undefined) problems.push(`JWT_PRIVATE_KEY: required in production for ${env.JWT_ALGORITHM}`);
+    if (env.JWT_PUBLIC_KEY === undefined) problems.push(`JWT_PUBLIC_KEY: required in production for ${env.JWT_ALGORITHM}`);
+  }
+  for (const token of env.ALLOWED_API_TOKENS) {
+    if (token.length < 16 || PLACEHOLDER_SECRETS.test(token)) {
+      problems.push('ALLOWED_API_TOKENS: every token must be at least 16 characters and not a placeholder');
+      break;
+    }
+  }
+  return problems;
+}
+
+/** Several PEM public keys in one variable, separated by blank lines or `;`. */
+function splitPemList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const normalised = value.replace(/\\n/g, '\n');
+  return normalised.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+}

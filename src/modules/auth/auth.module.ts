@@ -1,0 +1,77 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { APP_CONFIG } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { RATE_LIMIT_BUCKET, type RateLimitBucket } from '#src/common/decorators/rate-limit.decorator.js';
+import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { MailModule } from '#src/modules/mail/mail.module.js';
+import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
+import { UsersModule } from '#src/modules/users/users.module.js';
+import { AuthController, JwksController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { AppThrottlerGuard } from './guards/throttle.guard.js';
+import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import { KvThrottlerStorage } from './kv-throttler.storage.js';
+import { LegacyUsersController } from './legacy.controller.js';
+import { LockoutService } from './lockout.service.js';
+import { LoginService } from './login.service.js';
+import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordService } from './password.service.js';
+import { SessionLifecycleService } from './session-lifecycle.service.js';
+import { SessionsController } from './sessions.controller.js';
+import { TokenService } from './token.service.js';
+import { UsersAuthController } from './users-auth.controller.js';
+
+const bucketOf = (handler: object): RateLimitBucket | undefined =>
+  Reflect.getMetadata(RATE_LIMIT_BUCKET, handler) as RateLimitBucket | undefined;
+
+@Module({
+  imports: [
+    UsersModule,
+    SessionsModule,
+    AuditModule,
+    MailModule,
+    JwtModule.register({}),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, KV_STORE],
+      useFactory: (config: AppConfig, kv: KvStore) => ({
+        storage: new KvThrottlerStorage(kv),
+        skipIf: () => !config.rateLimit.enabled,
+        throttlers: [
+          { name: 'default', ttl: 60_000, limit: config.rateLimit.perMinute },
+          {
+            name: 'login',
+            ttl: 60_000,
+            limit: config.rateLimit.loginPerMinute,
+            skipIf: (ctx) => bucketOf(ctx.getHandler()) !== 'login',
+          },
+          {
+            name: 'register',
+            ttl: 3_600_000,
+            limit: config.rateLimit.registerPerHour,
+            skipIf: (ctx) => bucketOf(ctx.getHandler()) !== 'register',
+          },
+        ],
+      }),
+    }),
+  ],
+  controllers: [AuthController, JwksController, SessionsController, UsersAuthController, LegacyUsersController],
+  providers: [
+    AuthService,
+    TokenService,
+    LoginService,
+    LockoutService,
+    PasswordService,
+    SessionLifecycleService,
+    OneTimeTokensRepository,
+    // Order matters: rate limits first (cheap, before any token work), then identity, then roles.
+    { provide: APP_GUARD, useClass: AppThrottlerGuard },
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,70 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC, SERVICE_TOKEN } from '#src/common/decorators/auth.decorators.js';
+import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { InjectConfig } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { SessionsService } from '#src/modules/sessions/sessions.service.js';
+import { UsersService } from '#src/modules/users/users.service.js';
+import { TokenService } from '../token.service.js';
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Global guard: every route needs a valid bearer token unless it is `@Public()` or takes
+ * a service token. The session must be alive and the user active *now*, and the role is
+ * read from the user, not the token, so revocation, deactivation and role changes apply
+ * on the very next request on every pod.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  private readonly serviceTokens: Buffer[];
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.serviceTokens = config.serviceTokens.map(sha256);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const serviceMode = this.reflector.getAllAndOverride<'required' | 'allowed' | undefined>(SERVICE_TOKEN, targets);
+    const serviceHeader = request.headers['x-service-token'];
+    if (serviceMode === 'required' || (serviceMode === 'allowed' && serviceHeader !== undefined)) {
+      if (typeof serviceHeader !== 'string' || !this.isServiceToken(serviceHeader)) {
+        throw new AppException('COMMON_1001', 'A valid X-Service-Token is required');
+      }
+      request.principal = { kind: 'service' };
+      return true;
+    }
+    const header = request.headers.authorization;
+    if (header === undefined) throw new AppException('COMMON_1001');
+    const match = /^Bearer\s+([A-Za-z0-9_.~+/=-]+)$/i.exec(header);
+    if (match === null) throw new AppException('USER_1006');
+    const claims = this.tokens.verify(match[1] as string);
+    const [alive, user] = await Promise.all([
+      this.sessions.isAlive(claims.sid),
+      this.users.findActiveOrNull(claims.sub),
+    ]);
+    if (!alive || user === null) throw new AppException('USER_1006');
+    if (!user.isActive) throw new AppException('USER_1002');
+    request.principal = { kind: 'user', userId: user.id, sessionId: claims.sid, role: user.role, email: user.email };
+    return true;
+  }
+
+  /** Constant time over every configured token: no early exit, no length leak. */
+  private isServiceToken(candidate: string): boolean {
+    const digest = sha256(candidate);
+    let found = false;
+    for (const token of this.serviceTokens) found = timingSafeEqual(digest, token) || found;
+    return found;
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
+import { Authenticated, Public, ReqMeta, type RequestMeta, ServiceToken } from '#src/common/decorators/auth.decorators.js';
+import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
+import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
+import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
+import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
+import type { UserResponse } from '#src/modules/users/user.mapper.js';
+import { UsersService } from '#src/modules/users/users.service.js';
+import { AuthService } from './auth.service.js';
+import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from './dto/auth.dto.js';
+import { LoginService } from './login.service.js';
+
+/** Seed 000's routes, answered by the same services as /api/v1 (no second implementation). */
+@ApiTags('legacy (seed 000)')
+@Controller('users')
+export class LegacyUsersController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+    private readonly login: LoginService,
+  ) {}
+
+  @Post()
+  @Public()
+  @RateLimit('register')
+  @ApiOperation({ summary: 'Legacy sign-up (seed 000): same as POST /api/v1/auth/register', deprecated: true })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
+  create(@Body() dto: LegacyCreateUserRequestDto): Promise<UserResponseDto> {
+    return this.auth.register({ ...dto, name: dto.name ?? dto.username });
+  }
+
+  @Post('verify-credentials')
+  @ServiceToken('required')
+  @HttpCode(200)
+  @RateLimit('login')
+  @ApiSecurity('service-token')
+  @ApiOperation({ summary: 'Legacy credential check (seed 000)', deprecated: true })
+  @ApiOkResponse({ type: VerifyCredentialsResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1003')
+  verifyCredentials(@Body() dto: VerifyCredentialsRequestDto, @ReqMeta() meta: RequestMeta): Promise<VerifyCredentialsResponseDto> {
+    return this.login.verifyCredentials(dto, meta);
+  }
+
+  @Get(':username')
+  @ServiceToken('allowed')
+  @Authenticated()
+  @ApiBearerAuth()
+  @ApiSecurity('service-token')
+  @ApiOperation({ summary: 'Legacy lookup by username (seed 000)', deprecated: true })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
+  async byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserResponse> {
+    // Seed 000 answers with the full user to any authenticated caller's own name and to services.
+    const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
+    return (await this.users.getByUsername(username, viewer)) as UserResponse;
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { managerOf, type Tx } from '#src/database/transaction.js';
+import { OneTimeToken, type OneTimeTokenPurpose } from './one-time-token.entity.js';
+
+@Injectable()
+export class OneTimeTokensRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date }, tx?: Tx): Promise<void> {
+    await managerOf(this.dataSource, tx).insert(OneTimeToken, data);
+  }
+
+  /** Marks a live token used, in one statement: a token works exactly once even under concurrency. */
+  async consume(tokenHash: string, purpose: OneTimeTokenPurpose, tx: Tx): Promise<string | null> {
+    const result: [{ user_id: string }[], number] = await tx.manager.query(
+      `UPDATE one_time_tokens SET used_at = now()
+       WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+       RETURNING user_id`,
+      [tokenHash, purpose],
+    );
+    return result[0][0]?.user_id ?? null;
+  }
+
+  /** Older unused tokens of the same purpose stop working when a new one is issued or one is used. */
+  async invalidateAll(userId: string, purpose: OneTimeTokenPurpose, tx?: Tx): Promise<void> {
+    await managerOf(this.dataSource, tx).query(
+      'UPDATE one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
+      [userId, purpose],
+    );
+  }
+}

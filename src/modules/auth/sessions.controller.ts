@@ -1,0 +1,47 @@
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { UserPrincipal } from '#src/common/auth/principal.js';
+import { Authenticated, CurrentUser, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
+import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
+import { SessionsService, type SessionView } from '#src/modules/sessions/sessions.service.js';
+import { SessionLifecycleService } from './session-lifecycle.service.js';
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) last_used_at!: string;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+  @ApiProperty({ type: String, nullable: true }) ip_address!: string | null;
+  @ApiProperty({ type: String, nullable: true }) user_agent!: string | null;
+  @ApiProperty() current!: boolean;
+}
+
+@ApiTags('sessions')
+@ApiBearerAuth()
+@Controller('api/v1/sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly lifecycle: SessionLifecycleService,
+  ) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: "The signed-in user's live sessions" })
+  @ApiOkResponse({ type: [SessionDto] })
+  @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
+  list(@CurrentUser() user: UserPrincipal): Promise<SessionView[]> {
+    return this.sessions.list(user.userId, user.sessionId);
+  }
+
+  @Delete(':id')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End a session (own; admins any)' })
+  @ApiNoContentResponse()
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1201')
+  revoke(@Param('id', UuidParam('id')) id: string, @CurrentUser() user: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    return this.lifecycle.revokeSession(id, user, meta);
+  }
+}

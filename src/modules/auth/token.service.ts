@@ -1,0 +1,93 @@
+import { type KeyObject, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { InjectConfig } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { loadSigningKeys, type SigningKeys } from './signing-keys.js';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  role: string;
+  email: string;
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/** jsonwebtoken takes KeyObjects (parsed once); @nestjs/jwt's option types only name strings and Buffers. */
+const asKey = (key: KeyObject): Buffer => key as unknown as Buffer;
+
+function headerOf(token: string): { alg?: unknown; kid?: unknown } | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as { alg?: unknown; kid?: unknown }) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signs and verifies access tokens. Only the configured algorithm per key is accepted. */
+@Injectable()
+export class TokenService {
+  private readonly keys: SigningKeys;
+
+  constructor(
+    private readonly jwt: JwtService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {
+    this.keys = loadSigningKeys(config);
+  }
+
+  get accessTtlSeconds(): number {
+    return this.config.jwt.accessTtlSeconds;
+  }
+
+  jwks(): { keys: Record<string, unknown>[] } {
+    return { keys: this.keys.jwks };
+  }
+
+  sign(claims: { sub: string; sid: string; role: string; email: string }): string {
+    return this.jwt.sign(
+      { ...claims, jti: randomUUID() },
+      {
+        algorithm: this.keys.algorithm,
+        privateKey: asKey(this.keys.signingKey),
+        secret: asKey(this.keys.signingKey),
+        keyid: this.keys.kid,
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+        expiresIn: this.config.jwt.accessTtlSeconds,
+      },
+    );
+  }
+
+  /** Verifies signature, algorithm, issuer, audience and expiry: USER_1005 when expired, USER_1006 otherwise. */
+  verify(token: string): AccessClaims {
+    const header = headerOf(token);
+    const entry = typeof header?.kid === 'string' ? this.keys.verification.get(header.kid) : undefined;
+    if (entry === undefined || header?.alg !== entry.algorithm) throw new AppException('USER_1006');
+    let claims: AccessClaims;
+    try {
+      claims = this.jwt.verify<AccessClaims>(token, {
+        algorithms: [entry.algorithm],
+        publicKey: asKey(entry.key),
+        secret: asKey(entry.key),
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      });
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TokenExpiredError') throw new AppException('USER_1005');
+      throw new AppException('USER_1006');
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') {
+      throw new AppException('USER_1006');
+    }
+    return claims;
+  }
+}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '#src/database/transaction.js';
+import { OutboxRepository } from './outbox.repository.js';
+import type { UserEvent, UserEventPayloads, UserEventType } from './user-events.js';
+
+/** The port services record events through; the Kafka relay is an adapter behind the outbox. */
+@Injectable()
+export class EventPublisher {
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  record(tx: Tx, ...events: UserEvent[]): Promise<void> {
+    return this.outbox.insert(tx, events);
+  }
+}
+
+export function userEvent<T extends UserEventType>(type: T, userId: string, data: UserEventPayloads[T]): UserEvent {
+  return { type, userId, data } as UserEvent;
+}

@@ -1,0 +1,56 @@
+/**
+ * Every user lifecycle event of DESIGN §7 and its payload, in one place. Payloads carry
+ * what downstream services need; never a secret, hash or token.
+ */
+export const EVENT_VERSION = '1.0.0';
+export const EVENT_PRODUCER = 'user-service';
+
+interface UserSnapshot {
+  user_id: string;
+  email: string;
+  username: string | null;
+  name: string;
+  role: string;
+}
+
+export interface UserEventPayloads {
+  'user.created': UserSnapshot & { is_verified: boolean; source: 'register' | 'admin' | 'import' | 'bootstrap' | 'legacy' };
+  'user.updated': { user_id: string; updated_fields: string[]; actor_id: string | null };
+  'user.deleted': { user_id: string; actor_id: string | null };
+  'user.logged_in': { user_id: string; session_id: string; ip_address: string | null; user_agent: string | null };
+  'user.logged_out': { user_id: string; session_ids: string[]; reason: string };
+  'user.password_changed': { user_id: string; reason: 'change' | 'reset' };
+  'user.role_changed': { user_id: string; old_role: string; new_role: string; actor_id: string | null };
+  'user.locked': { user_id: string | null; locked_until: string; failed_attempts: number };
+  'user.email_verified': { user_id: string; email: string };
+}
+
+export type UserEventType = keyof UserEventPayloads;
+
+export const USER_EVENT_TYPES: UserEventType[] = [
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'user.logged_in',
+  'user.logged_out',
+  'user.password_changed',
+  'user.role_changed',
+  'user.locked',
+  'user.email_verified',
+];
+
+export interface UserEvent<T extends UserEventType = UserEventType> {
+  type: T;
+  userId: string;
+  data: UserEventPayloads[T];
+}
+
+/** The Kafka message value: the JSON envelope downstream services consume. */
+export interface EventEnvelope {
+  event_id: string;
+  event_type: UserEventType;
+  version: string;
+  occurred_at: string;
+  producer: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,44 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { InjectConfig } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Mail over SMTP_URL with nodemailer. Without SMTP the mail goes to the log, whole
+ * (links included) outside production so a developer can follow them, and as a
+ * one-line notice in production, where a reset link must never reach the logs.
+ */
+@Injectable()
+export class MailService implements OnApplicationShutdown {
+  private readonly logger = new Logger(MailService.name);
+  private readonly transport: Transporter | undefined;
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {
+    this.transport =
+      config.mail.smtpUrl === undefined ? undefined : nodemailer.createTransport(config.mail.smtpUrl);
+  }
+
+  async send(mail: Mail): Promise<void> {
+    if (this.transport === undefined) {
+      if (this.config.isProduction) this.logger.warn({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
+      else this.logger.log({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail (no SMTP_URL set)');
+      return;
+    }
+    await this.transport.sendMail({ from: this.config.mail.from, to: mail.to, subject: mail.subject, text: mail.text });
+  }
+
+  /** Fire and forget: the HTTP answer never waits for (or reveals) delivery. */
+  sendInBackground(mail: Mail): void {
+    this.send(mail).catch((error: unknown) => this.logger.error({ err: error, subject: mail.subject }, 'mail delivery failed'));
+  }
+
+  onApplicationShutdown(): void {
+    this.transport?.close();
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { managerOf, type Tx } from '#src/database/transaction.js';
+import { Session } from './session.entity.js';
+import { SpentRefreshToken } from './spent-refresh-token.entity.js';
+
+export interface NewSession {
+  userId: string;
+  refreshTokenHash: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+  expiresAt: Date;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  expires_at: Date;
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(data: NewSession, tx?: Tx): Promise<Session> {
+    const manager = managerOf(this.dataSource, tx);
+    const now = new Date();
+    const result = await manager.insert(Session, { ...data, lastUsedAt: now });
+    const id = (result.identifiers[0] as { id: string }).id;
+    return (await manager.findOne(Session, { where: { id } })) as Session;
+  }
+
+  findById(id: string, tx?: Tx): Promise<Session | null> {
+    return managerOf(this.dataSource, tx).findOne(Session, { where: { id } });
+  }
+
+  /** Live sessions of a user, newest first. */
+  listActive(userId: string, tx?: Tx): Promise<Session[]> {
+    return managerOf(this.dataSource, tx)
+      .createQueryBuilder(Session, 's')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > now()', { userId })
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .getMany();
+  }
+
+  listAll(userId: string): Promise<Session[]> {
+    return this.dataSource.manager.find(Session, { where: { userId }, order: { createdAt: 'DESC' }, take: 1000 });
+  }
+
+  async isActive(id: string): Promise<{ userId: string; expiresAt: Date } | null> {
+    const rows: SessionRow[] = await this.dataSource.query(
+      'SELECT id, user_id, expires_at FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()',
+      [id],
+    );
+    const row = rows[0];
+    return row === undefined ? null : { userId: row.user_id, expiresAt: new Date(row.expires_at) };
+  }
+
+  /**
+   * Swaps the refresh token hash in one statement: of two concurrent refreshes with the
+   * same token, the row lock lets exactly one match. The spent hash is remembered.
+   */
+  async rotate(oldHash: string, newHash: string, tx: Tx): Promise<SessionRow | null> {
+    const result: [SessionRow[], number] = await tx.manager.query(
+      `UPDATE sessions SET refresh_token_hash = $2, last_used_at = now()
+       WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+       RETURNING id, user_id, expires_at`,
+      [oldHash, newHash],
+    );
+    const row = result[0][0];
+    if (row === undefined) return null;
+    await tx.manager.insert(SpentRefreshToken, { tokenHash: oldHash, sessionId: row.id });
+    return row;
+  }
+
+  async findSpent(hash: string, tx?: Tx): Promise<{ sessionId: string; userId: string } | null> {
+    const rows: { session_id: string; user_id: string }[] = await managerOf(this.dataSource, tx).query(
+      `SELECT t.session_id, s.user_id FROM spent_refresh_tokens t JOIN sessions s ON s.id = t.session_id
+       WHERE t.token_hash = $1`,
+      [hash],
+    );
+    const row = rows[0];
+    return row === undefined ? null : { sessionId: row.session_id, userId: row.user_id };
+  }
+
+  /** Revokes the given sessions (those still live); returns the ids actually revoked. */
+  async revoke(ids: string[], reason: string, tx?: Tx): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const result: [{ id: string }[], number] = await managerOf(this.dataSource, tx).query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+       WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL RETURNING id`,
+      [ids, reason],
+    );
+    return result[0].map((r) => r.id);
+  }
+
+  async revokeAllForUser(userId: string, reason: string, exceptId: string | null, tx?: Tx): Promise<string[]> {
+    const result: [{ id: string }[], number] = await managerOf(this.dataSource, tx).query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+       WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING id`,
+      [userId, reason, exceptId],
+    );
+    return result[0].map((r) => r.id);
+  }
+
+  async countActive(): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      'SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL AND expires_at > now()',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}

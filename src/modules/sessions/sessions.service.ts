@@ -1,0 +1,146 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { InjectConfig } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import type { Tx } from '#src/database/transaction.js';
+import { Session } from './session.entity.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { hashToken, newOpaqueToken } from './token-hash.js';
+
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+const aliveKey = (sid: string): string => `sess:${sid}`;
+
+/**
+ * The session store. PostgreSQL holds the truth; Redis holds a `sess:<id>` key per live
+ * session so the JWT guard answers "is this session alive?" with one GET on every pod.
+ * A missing key is checked against PostgreSQL (Redis may have restarted empty), and a
+ * Redis outage falls back to PostgreSQL.
+ */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    private readonly repository: SessionsRepository,
+    @Inject(KV_STORE) private readonly kv: KvStore,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Opens a session in `tx`; returns it and its first refresh token. Ends the oldest past the limit. */
+  async open(
+    tx: Tx,
+    input: { userId: string; ip: string | null; userAgent: string | null },
+  ): Promise<{ session: Session; refreshToken: string; evicted: string[] }> {
+    const refreshToken = newOpaqueToken();
+    const session = await this.repository.insert(
+      {
+        userId: input.userId,
+        refreshTokenHash: hashToken(refreshToken),
+        ipAddress: input.ip,
+        userAgent: input.userAgent,
+        expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+      },
+      tx,
+    );
+    const active = await this.repository.listActive(input.userId, tx);
+    const excess = active.slice(this.config.sessions.maxPerUser).map((s) => s.id);
+    const evicted = await this.repository.revoke(excess, 'session_limit', tx);
+    return { session, refreshToken, evicted };
+  }
+
+  /** After the transaction of `open` commits: let every pod see the session. */
+  async publishOpened(session: Session, evicted: string[]): Promise<void> {
+    await this.forget(evicted);
+    await this.remember(session.id, session.expiresAt);
+  }
+
+  /**
+   * Rotates a refresh token. A token already spent means it was stolen or replayed:
+   * its whole session ends and the caller gets USER_1006.
+   */
+  async rotate(tx: Tx, refreshToken: string): Promise<{ sessionId: string; userId: string; refreshToken: string }> {
+    const oldHash = hashToken(refreshToken);
+    const next = newOpaqueToken();
+    const row = await this.repository.rotate(oldHash, hashToken(next), tx);
+    if (row === null) throw new AppException('USER_1006');
+    return { sessionId: row.id, userId: row.user_id, refreshToken: next };
+  }
+
+  /** Was this hash spent before? Then the session it belonged to is revoked (reuse detection). */
+  async detectReuse(refreshToken: string): Promise<{ sessionId: string; userId: string } | null> {
+    return this.repository.findSpent(hashToken(refreshToken));
+  }
+
+  async revoke(ids: string[], reason: string, tx?: Tx): Promise<string[]> {
+    return this.repository.revoke(ids, reason, tx);
+  }
+
+  async revokeAllForUser(userId: string, reason: string, tx?: Tx, exceptId: string | null = null): Promise<string[]> {
+    return this.repository.revokeAllForUser(userId, reason, exceptId, tx);
+  }
+
+  /** After a revocation commits: drop the Redis keys so the next request on any pod is refused. */
+  async forget(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.kv.del(...ids.map(aliveKey));
+    } catch (error) {
+      // PostgreSQL already says revoked; a stale key would outlive the outage, so retry once later.
+      this.logger.warn({ err: error, sessions: ids.length }, 'could not clear revoked sessions in Redis; retrying');
+      setTimeout(() => void this.kv.del(...ids.map(aliveKey)).catch(() => undefined), 1000).unref();
+    }
+  }
+
+  private async remember(id: string, expiresAt: Date): Promise<void> {
+    const ttl = Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+    await this.kv.set(aliveKey(id), '1', ttl).catch(() => undefined);
+  }
+
+  /** Is the session alive? One Redis GET; PostgreSQL when the key is missing or Redis is down. */
+  async isAlive(sessionId: string): Promise<boolean> {
+    try {
+      if ((await this.kv.get(aliveKey(sessionId))) !== null) return true;
+    } catch {
+      return (await this.repository.isActive(sessionId)) !== null;
+    }
+    const row = await this.repository.isActive(sessionId);
+    if (row === null) return false;
+    await this.remember(sessionId, row.expiresAt);
+    return true;
+  }
+
+  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const sessions = await this.repository.listActive(userId);
+    return sessions.map((s) => ({
+      id: s.id,
+      created_at: s.createdAt.toISOString(),
+      last_used_at: s.lastUsedAt.toISOString(),
+      expires_at: s.expiresAt.toISOString(),
+      ip_address: s.ipAddress,
+      user_agent: s.userAgent,
+      current: s.id === currentSessionId,
+    }));
+  }
+
+  findById(id: string): Promise<Session | null> {
+    return this.repository.findById(id);
+  }
+
+  listAllForExport(userId: string): Promise<Session[]> {
+    return this.repository.listAll(userId);
+  }
+
+  countActive(): Promise<number> {
+    return this.repository.countActive();
+  }
+}

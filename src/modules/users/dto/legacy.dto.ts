@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { NO_CONTROL_CHARS, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
+
+/** Seed 000's sign-up body: username required, name optional. */
+export class LegacyCreateUserRequestDto {
+  @ApiProperty({ pattern: USERNAME_PATTERN.source })
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, ".", "_" or "-"' })
+  username!: string;
+
+  @ApiProperty({ format: 'email', maxLength: 320 })
+  @IsString()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' })
+  name?: string;
+}

@@ -1,0 +1,196 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { NO_CONTROL_CHARS, PHONE_PATTERN, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
+import { ROLES, type Role } from '../user.entity.js';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+export class RegisterRequestDto {
+  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
+  @IsString()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ example: 'Correct-Horse-9', minLength: 8, maxLength: 128, description: 'DESIGN §6 policy' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' })
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'ada', pattern: USERNAME_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, ".", "_" or "-"' })
+  username?: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0000', pattern: PHONE_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(PHONE_PATTERN, { message: 'phone must be digits with optional +, spaces, dashes and parentheses' })
+  phone?: string;
+}
+
+export class UpdateProfileRequestDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' })
+  name?: string;
+
+  @ApiPropertyOptional({ pattern: USERNAME_PATTERN.source, nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, ".", "_" or "-"' })
+  username?: string;
+
+  @ApiPropertyOptional({ pattern: PHONE_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(PHONE_PATTERN, { message: 'phone must be digits with optional +, spaces, dashes and parentheses' })
+  phone?: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS)
+  business_type?: string;
+
+  @ApiPropertyOptional({ maxLength: 50 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_CONTROL_CHARS)
+  business_number?: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS)
+  industry?: string;
+
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(NO_CONTROL_CHARS)
+  region?: string;
+}
+
+export class AdminCreateUserRequestDto extends RegisterRequestDto {
+  @ApiPropertyOptional({ enum: ROLES, default: 'user' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  is_verified?: boolean;
+}
+
+export class AdminUpdateUserRequestDto extends UpdateProfileRequestDto {
+  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'false ends every session of the user' })
+  @IsOptional()
+  @IsBoolean()
+  is_active?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  is_verified?: boolean;
+}
+
+export class ChangeRoleRequestDto {
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class ListUsersQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ maxLength: 100, description: 'matches email, username or name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  is_active?: boolean;
+}
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'email' }) email!: string;
+  @ApiProperty({ type: String, nullable: true }) username!: string | null;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) phone!: string | null;
+  @ApiProperty({ enum: ROLES }) role!: string;
+  @ApiProperty() is_active!: boolean;
+  @ApiProperty() is_verified!: boolean;
+  @ApiProperty({ type: String, nullable: true }) business_type!: string | null;
+  @ApiProperty({ type: String, nullable: true }) business_number!: string | null;
+  @ApiProperty({ type: String, nullable: true }) industry!: string | null;
+  @ApiProperty({ type: String, nullable: true }) region!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at!: string | null;
+}
+
+export class PublicUserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) username!: string | null;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() limit!: number;
+}

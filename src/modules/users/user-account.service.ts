@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '#src/common/errors/app.exception.js';
+import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { SessionsService } from '#src/modules/sessions/sessions.service.js';
+import type { UserExportDto } from './dto/user-export.dto.js';
+import { UsersService } from './users.service.js';
+
+/** Data rights of the signed-in user (GDPR): export and erase. */
+@Injectable()
+export class UserAccountService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async eraseSelf(userId: string, password: string, meta: RequestMeta): Promise<void> {
+    const { valid } = await this.users.verifyPassword(userId, password);
+    if (!valid) throw new AppException('USER_1001');
+    await this.users.erase(userId, userId, meta);
+  }
+
+  async export(userId: string): Promise<UserExportDto> {
+    const [profile, sessions, logins, audit] = await Promise.all([
+      this.users.me(userId),
+      this.sessions.listAllForExport(userId),
+      this.users.loginHistory(userId),
+      this.audit.aboutUser(userId),
+    ]);
+    return {
+      exported_at: new Date().toISOString(),
+      profile,
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        expires_at: s.expiresAt.toISOString(),
+        revoked_at: s.revokedAt?.toISOString() ?? null,
+        ip_address: s.ipAddress,
+        user_agent: s.userAgent,
+      })),
+      login_history: logins.map((l) => ({
+        created_at: l.createdAt.toISOString(),
+        ip: l.ip,
+        user_agent: l.userAgent,
+        success: l.success,
+        reason: l.reason,
+      })),
+      audit: audit.map((a) => ({
+        action: a.action,
+        actor_id: a.actorId,
+        details: a.details,
+        created_at: a.createdAt.toISOString(),
+      })),
+    };
+  }
+}

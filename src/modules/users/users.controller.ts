@@ -1,0 +1,169 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { AuthenticatedRequest, UserPrincipal } from '#src/common/auth/principal.js';
+import {
+  Authenticated,
+  CurrentUser,
+  ReqMeta,
+  type RequestMeta,
+  Roles,
+  ServiceToken,
+} from '#src/common/decorators/auth.decorators.js';
+import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
+import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
+import { Req } from '@nestjs/common';
+import {
+  AdminCreateUserRequestDto,
+  AdminUpdateUserRequestDto,
+  ChangeRoleRequestDto,
+  ListUsersQueryDto,
+  PublicUserDto,
+  UpdateProfileRequestDto,
+  UserPageDto,
+  UserResponseDto,
+} from './dto/user.dto.js';
+import { DeleteAccountRequestDto } from './dto/delete-account.dto.js';
+import { UserExportDto } from './dto/user-export.dto.js';
+import { UserAccountService } from './user-account.service.js';
+import { UsersService, type Viewer } from './users.service.js';
+
+const userOrPublic = {
+  schema: { oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(PublicUserDto) }] },
+};
+
+const viewerOf = (req: AuthenticatedRequest): Viewer | null =>
+  req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
+
+@ApiTags('users')
+@ApiBearerAuth()
+@ApiExtraModels(UserResponseDto, PublicUserDto)
+@Controller('api/v1/users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly account: UserAccountService,
+  ) {}
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
+  me(@CurrentUser() user: UserPrincipal): Promise<UserResponseDto> {
+    return this.users.me(user.userId);
+  }
+
+  @Patch('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'Update own profile' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1005', 'USER_1006', 'USER_1105')
+  updateMe(@CurrentUser() user: UserPrincipal, @Body() dto: UpdateProfileRequestDto): Promise<UserResponseDto> {
+    return this.users.updateProfile(user.userId, dto);
+  }
+
+  @Delete('me')
+  @Authenticated()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Erase own account (password required): personal data anonymised, sessions end' })
+  @ApiNoContentResponse()
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1005', 'USER_1006')
+  deleteMe(@CurrentUser() user: UserPrincipal, @Body() dto: DeleteAccountRequestDto, @ReqMeta() meta: RequestMeta): Promise<void> {
+    return this.account.eraseSelf(user.userId, dto.password, meta);
+  }
+
+  @Get('me/export')
+  @Authenticated()
+  @ApiOperation({ summary: 'Everything stored about the signed-in user (GDPR export)' })
+  @ApiOkResponse({ type: UserExportDto })
+  @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
+  export(@CurrentUser() user: UserPrincipal): Promise<UserExportDto> {
+    return this.account.export(user.userId);
+  }
+
+  @Get('by-username/:username')
+  @ServiceToken('allowed')
+  @Authenticated()
+  @ApiSecurity('service-token')
+  @ApiOperation({ summary: 'A user by username (bearer or X-Service-Token)' })
+  @ApiOkResponse(userOrPublic)
+  @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
+  byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserResponseDto | PublicUserDto> {
+    return this.users.getByUsername(username, viewerOf(req));
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiOperation({ summary: 'A user: full for self and admin/moderator, public fields for others' })
+  @ApiOkResponse(userOrPublic)
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
+  byId(@Param('id', UuidParam('id')) id: string, @Req() req: AuthenticatedRequest): Promise<UserResponseDto | PublicUserDto> {
+    return this.users.getById(id, viewerOf(req));
+  }
+
+  @Get()
+  @Roles('admin', 'moderator')
+  @ApiOperation({ summary: 'List users (admin, moderator)' })
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1005', 'USER_1006')
+  list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
+    return this.users.list(query);
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create a user (admin); may set role and is_verified' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
+  create(@Body() dto: AdminCreateUserRequestDto, @CurrentUser() actor: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<UserResponseDto> {
+    return this.users.createByAdmin(dto, actor.userId, meta);
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Update a user (admin); is_active=false ends their sessions' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'COMMON_1400', 'USER_1101', 'USER_1102', 'USER_1104', 'USER_1105')
+  update(
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: AdminUpdateUserRequestDto,
+    @CurrentUser() actor: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<UserResponseDto> {
+    return this.users.updateByAdmin(id, dto, actor.userId, meta);
+  }
+
+  @Put(':id/role')
+  @Roles('admin')
+  @ApiOperation({ summary: "Change a user's role; applies on their next request" })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1101')
+  changeRole(
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: ChangeRoleRequestDto,
+    @CurrentUser() actor: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<UserResponseDto> {
+    return this.users.changeRole(id, dto.role, actor.userId, meta);
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Erase a user (admin): anonymised, deactivated, sessions end' })
+  @ApiNoContentResponse()
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1101')
+  remove(@Param('id', UuidParam('id')) id: string, @CurrentUser() actor: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+    return this.users.erase(id, actor.userId, meta);
+  }
+}

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { Brackets, DataSource } from 'typeorm';
+import { isUniqueViolation, managerOf, type Tx } from '#src/database/transaction.js';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { LoginHistory } from './login-history.entity.js';
+import { type Role, User } from './user.entity.js';
+
+export interface UserListFilter {
+  page: number;
+  limit: number;
+  q?: string;
+  role?: Role;
+  isActive?: boolean;
+}
+
+export type NewUser = Pick<User, 'email' | 'name' | 'passwordHash'> &
+  Partial<Pick<User, 'username' | 'phone' | 'role' | 'isVerified' | 'isActive'>>;
+
+export type UserChanges = Partial<
+  Pick<
+    User,
+    | 'email'
+    | 'username'
+    | 'name'
+    | 'phone'
+    | 'role'
+    | 'isActive'
+    | 'isVerified'
+    | 'businessType'
+    | 'businessNumber'
+    | 'industry'
+    | 'region'
+    | 'passwordHash'
+    | 'lastLoginAt'
+    | 'deletedAt'
+  >
+>;
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  findById(id: string, tx?: Tx): Promise<User | null> {
+    return managerOf(this.dataSource, tx).findOne(User, { where: { id } });
+  }
+
+  findByEmail(email: string, tx?: Tx): Promise<User | null> {
+    return managerOf(this.dataSource, tx).findOne(User, { where: { email } });
+  }
+
+  findByUsername(username: string, tx?: Tx): Promise<User | null> {
+    return managerOf(this.dataSource, tx)
+      .createQueryBuilder(User, 'u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+  }
+
+  /** The user with the password hash, by email or username, for credential checks. */
+  findForLogin(login: { email?: string; username?: string }, tx?: Tx): Promise<User | null> {
+    const qb = managerOf(this.dataSource, tx).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
+    if (login.email !== undefined) qb.where('u.email = :email', { email: login.email });
+    else qb.where('lower(u.username) = lower(:username)', { username: login.username });
+    return qb.andWhere('u.deleted_at IS NULL').getOne();
+  }
+
+  async findHashById(id: string, tx?: Tx): Promise<string | null> {
+    const row = await managerOf(this.dataSource, tx)
+      .createQueryBuilder(User, 'u')
+      .select('u.passwordHash', 'hash')
+      .where('u.id = :id', { id })
+      .getRawOne<{ hash: string }>();
+    return row?.hash ?? null;
+  }
+
+  async existsAdmin(tx?: Tx): Promise<boolean> {
+    return managerOf(this.dataSource, tx).exists(User, { where: { role: 'admin', isActive: true } });
+  }
+
+  /** Inserts a user; a duplicate email or username becomes USER_1102 / USER_1105. */
+  async insert(data: NewUser, tx?: Tx): Promise<User> {
+    const manager = managerOf(this.dataSource, tx);
+    try {
+      const result = await manager.insert(User, data);
+      const id = (result.identifiers[0] as { id: string }).id;
+      return (await manager.findOne(User, { where: { id } })) as User;
+    } catch (error) {
+      throw translateUniqueViolation(error);
+    }
+  }
+
+  async update(id: string, changes: UserChanges, tx?: Tx): Promise<User | null> {
+    const manager = managerOf(this.dataSource, tx);
+    try {
+      if (Object.keys(changes).length > 0) await manager.update(User, { id }, changes);
+    } catch (error) {
+      throw translateUniqueViolation(error);
+    }
+    return manager.findOne(User, { where: { id } });
+  }
+
+  async list(filter: UserListFilter): Promise<{ items: User[]; total: number }> {
+    const qb = this.dataSource.manager.createQueryBuilder(User, 'u').where('u.deleted_at IS NULL');
+    if (filter.q !== undefined && filter.q !== '') {
+      const like = `%${escapeLike(filter.q.toLowerCase())}%`;
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('u.email LIKE :like', { like })
+            .orWhere('lower(u.username) LIKE :like', { like })
+            .orWhere('lower(u.name) LIKE :like', { like });
+        }),
+      );
+    }
+    if (filter.role !== undefined) qb.andWhere('u.role = :role', { role: filter.role });
+    if (filter.isActive !== undefined) qb.andWhere('u.is_active = :active', { active: filter.isActive });
+    const [items, total] = await qb
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'ASC')
+      .skip((filter.page - 1) * filter.limit)
+      .take(filter.limit)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  async addLoginHistory(entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>, tx?: Tx): Promise<void> {
+    await managerOf(this.dataSource, tx).insert(LoginHistory, entry);
+  }
+
+  loginHistory(userId: string): Promise<LoginHistory[]> {
+    return this.dataSource.manager.find(LoginHistory, {
+      where: { userId },
+      order: { createdAt: 'DESC' },
+      take: 1000,
+    });
+  }
+}
+
+function translateUniqueViolation(error: unknown): unknown {
+  if (isUniqueViolation(error, 'uq_users_email')) return new AppException('USER_1102');
+  if (isUniqueViolation(error, 'uq_users_username_lower')) return new AppException('USER_1105');
+  return error;
+}
