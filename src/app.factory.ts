@@ -1,11 +1,10 @@
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { sendError } from './common/filters/all-exceptions.filter.js';
 import { requestIdOf } from './common/http/request-id.js';
+import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
@@ -49,7 +48,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     throw error;
   }
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new JsonDepthPipe(), createValidationPipe());
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins, credentials: true });
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -59,9 +58,6 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     void reply.header('x-request-id', request.id);
     done();
   });
-  // Errors raised by Fastify itself (body parsing, size limits) get the same body as ours.
-  const errorLogger = new NestLogger('Errors');
-  fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply, errorLogger));
 
   setupSwagger(app);
   await app.init();

@@ -20,8 +20,9 @@ export class RedisKvStore implements KvStore {
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, ((message: string) => void)[]>();
 
-  constructor(url: string) {
+  constructor(url: string, private readonly keyPrefix = '') {
     this.client = new Redis(url, {
+      keyPrefix,
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -62,21 +63,21 @@ export class RedisKvStore implements KvStore {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(channel, message);
+    await this.client.publish(this.keyPrefix + channel, message);
   }
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
     if (this.subscriber === undefined) {
-      this.subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, keyPrefix: '' });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (ch: string, message: string) => {
-        for (const h of this.handlers.get(ch) ?? []) h(message);
+        for (const h of this.handlers.get(ch.slice(this.keyPrefix.length)) ?? []) h(message);
       });
     }
     const list = this.handlers.get(channel) ?? [];
     list.push(handler);
     this.handlers.set(channel, list);
-    if (list.length === 1) await this.subscriber.subscribe(channel);
+    if (list.length === 1) await this.subscriber.subscribe(this.keyPrefix + channel);
   }
 
   async ping(): Promise<boolean> {

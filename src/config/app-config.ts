@@ -55,6 +55,7 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(10000, 100, 600000),
   RUN_MIGRATIONS: bool(true),
   REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: z.string().max(64).default('us:'),
   KAFKA_BROKERS: csv,
   KAFKA_CLIENT_ID: z.string().min(1).default('user-service'),
   KAFKA_TOPIC_USER_EVENTS: z.string().min(1).default('user-events'),
@@ -120,7 +121,7 @@ export interface AppConfig {
     statementTimeoutMs: number;
     runMigrations: boolean;
   };
-  redis: { url: string | undefined };
+  redis: { url: string | undefined; keyPrefix: string };
   kafka: {
     brokers: string[];
     clientId: string;
@@ -198,7 +199,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       runMigrations: env.RUN_MIGRATIONS,
     },
-    redis: { url: env.REDIS_URL },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     kafka: {
       brokers: env.KAFKA_BROKERS,
       clientId: env.KAFKA_CLIENT_ID,

@@ -25,7 +25,8 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Query errors reach the exception filter (and its logger) already; TypeORM's console logger stays off.
+    logging: false,
     poolSize: settings.poolSize,
     extra: {
       // Fail fast when PostgreSQL is down instead of queueing forever (DESIGN: 503, no hang).

@@ -40,20 +40,20 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
       inject: [APP_CONFIG, KV_STORE],
       useFactory: (config: AppConfig, kv: KvStore) => ({
         storage: new KvThrottlerStorage(kv),
-        skipIf: () => !config.rateLimit.enabled,
+        // A throttler's own skipIf replaces the common one, so each repeats the on/off switch.
         throttlers: [
-          { name: 'default', ttl: 60_000, limit: config.rateLimit.perMinute },
+          { name: 'default', ttl: 60_000, limit: config.rateLimit.perMinute, skipIf: () => !config.rateLimit.enabled },
           {
             name: 'login',
             ttl: 60_000,
             limit: config.rateLimit.loginPerMinute,
-            skipIf: (ctx) => bucketOf(ctx.getHandler()) !== 'login',
+            skipIf: (ctx) => !config.rateLimit.enabled || bucketOf(ctx.getHandler()) !== 'login',
           },
           {
             name: 'register',
             ttl: 3_600_000,
             limit: config.rateLimit.registerPerHour,
-            skipIf: (ctx) => bucketOf(ctx.getHandler()) !== 'register',
+            skipIf: (ctx) => !config.rateLimit.enabled || bucketOf(ctx.getHandler()) !== 'register',
           },
         ],
       }),

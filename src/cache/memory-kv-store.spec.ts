@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryKvStore } from './memory-kv-store.js';
+
+describe('memory kv store', () => {
+  it('expires keys and counts atomically within a window', async () => {
+    let now = 1_000_000;
+    const kv = new MemoryKvStore(() => now);
+    await kv.set('a', '1', 10);
+    assert.equal(await kv.get('a'), '1');
+    now += 10_001;
+    assert.equal(await kv.get('a'), null);
+    assert.deepEqual(await kv.incr('c', 60), { count: 1, ttlMs: 60_000 });
+    now += 1000;
+    assert.deepEqual(await kv.incr('c', 60), { count: 2, ttlMs: 59_000 });
+    now += 60_000;
+    assert.equal((await kv.incr('c', 60)).count, 1);
+    await kv.close();
+  });
+
+  it('delivers published messages to subscribers', async () => {
+    const kv = new MemoryKvStore();
+    const got: string[] = [];
+    await kv.subscribe('ch', (m) => got.push(m));
+    await kv.publish('ch', 'x');
+    assert.deepEqual(got, ['x']);
+    await kv.close();
+  });
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './app-config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has the defaults of DESIGN §10 with nothing set', () => {
+    const config = loadConfig({});
+    assert.equal(config.http.port, 8000);
+    assert.equal(config.http.host, '0.0.0.0');
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.database.poolSize, 20);
+    assert.equal(config.jwt.algorithm, 'ES256');
+    assert.equal(config.jwt.accessTtlSeconds, 15 * 60);
+    assert.equal(config.jwt.refreshTtlSeconds, 7 * 24 * 3600);
+    assert.equal(config.lockout.maxAttempts, 5);
+    assert.equal(config.lockout.durationSeconds, 15 * 60);
+    assert.equal(config.rateLimit.perMinute, 600);
+    assert.equal(config.rateLimit.loginPerMinute, 5);
+    assert.equal(config.rateLimit.registerPerHour, 3);
+    assert.equal(config.sessions.maxPerUser, 5);
+    assert.equal(config.cache.ttlSeconds, 3600);
+    assert.equal(config.kafka.topic, 'user-events');
+    assert.equal(config.mail.from, 'no-reply@localhost');
+    assert.equal(config.http.publicUrl, 'http://localhost:8000');
+    assert.ok(config.argon2.memoryCost >= 19456 && config.argon2.timeCost >= 2);
+  });
+
+  it('names the variable of a bad value', () => {
+    assert.match(problems({ PORT: 'eighty' }).join(), /PORT/);
+    assert.match(problems({ DATABASE_URL: 'mysql://x' }).join(), /DATABASE_URL/);
+    assert.match(problems({ JWT_ALGORITHM: 'none' }).join(), /JWT_ALGORITHM/);
+    assert.match(problems({ ARGON2_MEMORY_KIB: '1024' }).join(), /ARGON2_MEMORY_KIB/);
+    assert.match(problems({ RATE_LIMIT_ENABLED: 'maybe' }).join(), /RATE_LIMIT_ENABLED/);
+    assert.match(problems({ ADMIN_EMAIL: 'a@b.co' }).join(), /ADMIN_PASSWORD/);
+  });
+
+  it('refuses production without the database, Redis and keys, naming each', () => {
+    const list = problems({ NODE_ENV: 'production' }).join('\n');
+    assert.match(list, /DATABASE_URL/);
+    assert.match(list, /REDIS_URL/);
+    assert.match(list, /JWT_PRIVATE_KEY/);
+    const hs = problems({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' });
+    assert.deepEqual(hs, ['JWT_SECRET: required in production for HS256']);
+    assert.match(
+      problems({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', JWT_SECRET: 'changeme', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' }).join(),
+      /placeholder|32 characters/,
+    );
+  });
+
+  it('parses lists and booleans', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2,,', ALLOWED_API_TOKENS: 'x', TRUST_PROXY: 'true', CORS_ORIGINS: '' });
+    assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
+    assert.deepEqual(config.serviceTokens, ['x']);
+    assert.equal(config.http.trustProxy, true);
+    assert.deepEqual(config.http.corsOrigins, []);
+  });
+});

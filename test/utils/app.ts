@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createApp, type RunningApp } from '#src/app.factory.js';
+import { loadConfig } from '#src/config/app-config.js';
+import { assertTestDatabase, createTestDatabase } from './database.js';
+
+export interface TestApp {
+  url: string;
+  databaseUrl: string;
+  running: RunningApp;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Share a database (and Redis prefix) with another instance: the multi-instance tests. */
+  databaseUrl?: string;
+  redisPrefix?: string;
+  /** Skip Redis: the in-process store of embedded mode. */
+  noRedis?: boolean;
+}
+
+export const testPrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
+
+/** The whole service on a loopback port, against real PostgreSQL (a fresh clone) and Redis. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.databaseUrl === undefined ? await createTestDatabase() : undefined;
+  const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
+  assertTestDatabase(databaseUrl);
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '5',
+    RUN_MIGRATIONS: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_ENABLED: 'false',
+    DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
+    JWT_PRIVATE_KEY: TEST_EC_KEY,
+    REDIS_KEY_PREFIX: options.redisPrefix ?? testPrefix(),
+    ...options.env,
+  };
+  if (options.noRedis !== true && process.env.TEST_REDIS_URL !== undefined && env.REDIS_URL === undefined) {
+    env.REDIS_URL = process.env.TEST_REDIS_URL;
+  }
+  const running = await createApp(loadConfig(env));
+  await running.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = running.app.getHttpServer().address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    databaseUrl,
+    running,
+    close: async () => {
+      await running.close();
+      await db?.drop();
+    },
+  };
+}
+
+/** One P-256 key per test process, so every instance a test starts signs with the same key. */
+export const TEST_EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
