@@ -21,7 +21,7 @@ export interface UserEventPayloads {
   'user.logged_out': { user_id: string; session_ids: string[]; reason: string };
   'user.password_changed': { user_id: string; reason: 'change' | 'reset' };
   'user.role_changed': { user_id: string; old_role: string; new_role: string; actor_id: string | null };
-  'user.locked': { user_id: string | null; locked_until: string; failed_attempts: number };
+  'user.locked': { user_id: string; locked_until: string; failed_attempts: number };
   'user.email_verified': { user_id: string; email: string };
 }
 
