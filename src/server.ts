@@ -20,7 +20,9 @@ export async function start(): Promise<void> {
   const mode = config.database.url === undefined ? `embedded (DATA_DIR=${config.dataDir})` : 'external services';
   running.app
     .get(await import('nestjs-pino').then((m) => m.Logger))
-    .log(`user-service listening on ${config.http.host}:${config.http.port}, ${mode}, started in ${Date.now() - started} ms`);
+    .log(
+      `user-service listening on ${config.http.host}:${config.http.port}, ${mode}, started in ${Date.now() - started} ms`,
+    );
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -22,7 +22,9 @@ class KvStoreCloser implements OnApplicationShutdown {
       provide: KV_STORE,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): KvStore =>
-        config.redis.url === undefined ? new MemoryKvStore() : new RedisKvStore(config.redis.url, config.redis.keyPrefix),
+        config.redis.url === undefined
+          ? new MemoryKvStore()
+          : new RedisKvStore(config.redis.url, config.redis.keyPrefix),
     },
     KvStoreCloser,
   ],

@@ -20,7 +20,10 @@ export class RedisKvStore implements KvStore {
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, ((message: string) => void)[]>();
 
-  constructor(url: string, private readonly keyPrefix = '') {
+  constructor(
+    url: string,
+    private readonly keyPrefix = '',
+  ) {
     this.client = new Redis(url, {
       keyPrefix,
       lazyConnect: false,
@@ -51,9 +54,8 @@ export class RedisKvStore implements KvStore {
   }
 
   async incr(key: string, ttlSeconds: number): Promise<{ count: number; ttlMs: number }> {
-    const run = (this.client as unknown as { incrWithTtl(key: string, ttlMs: number): Promise<[number, number]> })
-      .incrWithTtl;
-    const [count, ttlMs] = await run.call(this.client, key, ttlSeconds * 1000);
+    const client = this.client as unknown as { incrWithTtl(key: string, ttlMs: number): Promise<[number, number]> };
+    const [count, ttlMs] = await client.incrWithTtl(key, ttlSeconds * 1000);
     return { count, ttlMs };
   }
 

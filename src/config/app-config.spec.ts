@@ -49,16 +49,32 @@ describe('config', () => {
     assert.match(list, /DATABASE_URL/);
     assert.match(list, /REDIS_URL/);
     assert.match(list, /JWT_PRIVATE_KEY/);
-    const hs = problems({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' });
+    const hs = problems({
+      NODE_ENV: 'production',
+      JWT_ALGORITHM: 'HS256',
+      DATABASE_URL: 'postgres://h/db',
+      REDIS_URL: 'redis://h',
+    });
     assert.deepEqual(hs, ['JWT_SECRET: required in production for HS256']);
     assert.match(
-      problems({ NODE_ENV: 'production', JWT_ALGORITHM: 'HS256', JWT_SECRET: 'changeme', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' }).join(),
+      problems({
+        NODE_ENV: 'production',
+        JWT_ALGORITHM: 'HS256',
+        JWT_SECRET: 'changeme',
+        DATABASE_URL: 'postgres://h/db',
+        REDIS_URL: 'redis://h',
+      }).join(),
       /placeholder|32 characters/,
     );
   });
 
   it('parses lists and booleans', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2,,', ALLOWED_API_TOKENS: 'x', TRUST_PROXY: 'true', CORS_ORIGINS: '' });
+    const config = loadConfig({
+      KAFKA_BROKERS: 'a:1, b:2,,',
+      ALLOWED_API_TOKENS: 'x',
+      TRUST_PROXY: 'true',
+      CORS_ORIGINS: '',
+    });
     assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
     assert.deepEqual(config.serviceTokens, ['x']);
     assert.equal(config.http.trustProxy, true);

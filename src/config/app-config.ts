@@ -11,8 +11,7 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const optionalString = z
   .string()
@@ -165,9 +164,7 @@ const PLACEHOLDER_SECRETS = /^(changeme|change-me|secret|password|placeholder|ex
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }
   const env = parsed.data;
   const problems = productionProblems(env);
@@ -253,8 +250,10 @@ function productionProblems(env: Env): string[] {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
     else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');
   } else {
-    if (env.JWT_PRIVATE_KEY === undefined) problems.push(`JWT_PRIVATE_KEY: required in production for ${env.JWT_ALGORITHM}`);
-    if (env.JWT_PUBLIC_KEY === undefined) problems.push(`JWT_PUBLIC_KEY: required in production for ${env.JWT_ALGORITHM}`);
+    if (env.JWT_PRIVATE_KEY === undefined)
+      problems.push(`JWT_PRIVATE_KEY: required in production for ${env.JWT_ALGORITHM}`);
+    if (env.JWT_PUBLIC_KEY === undefined)
+      problems.push(`JWT_PUBLIC_KEY: required in production for ${env.JWT_ALGORITHM}`);
   }
   for (const token of env.ALLOWED_API_TOKENS) {
     if (token.length < 16 || PLACEHOLDER_SECRETS.test(token)) {

@@ -13,7 +13,8 @@ import { schemaDiff } from './schema-drift.js';
  */
 async function main(): Promise<void> {
   const name = process.argv[2];
-  if (name === undefined || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: generate-migration <PascalCaseName>');
+  if (name === undefined || !/^[A-Z][A-Za-z0-9]+$/.test(name))
+    throw new Error('usage: generate-migration <PascalCaseName>');
   const dir = mkdtempSync(join(tmpdir(), 'us-migrate-'));
   const db = await EmbeddedDatabase.start(dir, 2);
   const ds = createDataSource({ url: db.url, poolSize: 2, statementTimeoutMs: 0, embedded: true });

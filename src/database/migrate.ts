@@ -15,9 +15,7 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   try {
     const applied = await migrate(dataSource);
-    process.stdout.write(
-      applied.length === 0 ? 'No pending migrations.\n' : `Applied: ${applied.join(', ')}\n`,
-    );
+    process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : `Applied: ${applied.join(', ')}\n`);
   } finally {
     await dataSource.destroy();
     await embedded?.stop();

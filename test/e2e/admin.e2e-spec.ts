@@ -20,7 +20,10 @@ describe('admin routes and roles', () => {
   });
 
   it('bootstraps one admin only, even when another instance starts on the same database', async () => {
-    const second = await startTestApp({ databaseUrl: t.databaseUrl, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    const second = await startTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    });
     await second.running.close();
     const rows = await sql(t.databaseUrl, `SELECT id FROM users WHERE role = 'admin'`);
     assert.equal(rows.length, 1);
@@ -30,7 +33,10 @@ describe('admin routes and roles', () => {
     const created: { id: string; email: string }[] = [];
     for (let i = 0; i < 3; i++) {
       const id = newIdentity('listme');
-      const res = await http(t.url, 'POST', '/api/v1/users', { token: admin, body: { ...id, role: 'moderator', is_verified: true } });
+      const res = await http(t.url, 'POST', '/api/v1/users', {
+        token: admin,
+        body: { ...id, role: 'moderator', is_verified: true },
+      });
       assert.equal(res.status, 201);
       assert.equal(res.body.role, 'moderator');
       assert.equal(res.body.is_verified, true);
@@ -45,7 +51,9 @@ describe('admin routes and roles', () => {
     const page2 = await http(t.url, 'GET', '/api/v1/users?role=moderator&limit=2&page=2', { token: admin });
     const ids = new Set([...page.body.items, ...page2.body.items].map((u: { id: string }) => u.id));
     assert.equal(ids.size, page.body.items.length + page2.body.items.length, 'pages do not overlap');
-    const q = await http(t.url, 'GET', `/api/v1/users?q=${encodeURIComponent(created[0].email.slice(0, 12))}`, { token: admin });
+    const q = await http(t.url, 'GET', `/api/v1/users?q=${encodeURIComponent(created[0].email.slice(0, 12))}`, {
+      token: admin,
+    });
     assert.ok(q.body.items.some((u: { id: string }) => u.id === created[0].id));
     const like = await http(t.url, 'GET', `/api/v1/users?q=${encodeURIComponent('%')}`, { token: admin });
     assert.equal(like.status, 200);
@@ -55,10 +63,20 @@ describe('admin routes and roles', () => {
     assert.equal((await http(t.url, 'GET', '/api/v1/users?is_active=maybe', { token: admin })).status, 400);
     const inactive = await http(t.url, 'GET', '/api/v1/users?is_active=false', { token: admin });
     assert.equal(inactive.status, 200);
-    const mod = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: created[0].email, password: `Str0ng-Pass-${created[0].email.split('@')[0]}` } });
+    const mod = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: created[0].email, password: `Str0ng-Pass-${created[0].email.split('@')[0]}` },
+    });
     assert.equal(mod.status, 200);
-    assert.equal((await http(t.url, 'GET', '/api/v1/users', { token: mod.body.access_token })).status, 200, 'moderators list users');
-    assert.equal((await http(t.url, 'POST', '/api/v1/users', { token: mod.body.access_token, body: newIdentity() })).status, 403, 'but cannot create');
+    assert.equal(
+      (await http(t.url, 'GET', '/api/v1/users', { token: mod.body.access_token })).status,
+      200,
+      'moderators list users',
+    );
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/users', { token: mod.body.access_token, body: newIdentity() })).status,
+      403,
+      'but cannot create',
+    );
   });
 
   it('applies a role change on the next request', async () => {
@@ -70,23 +88,41 @@ describe('admin routes and roles', () => {
     assert.equal((await http(t.url, 'GET', '/api/v1/users', { token: u.access })).status, 200, 'same token, new role');
     await http(t.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: admin, body: { role: 'user' } });
     assert.equal((await http(t.url, 'GET', '/api/v1/users', { token: u.access })).status, 403);
-    assert.equal((await http(t.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: admin, body: { role: 'root' } })).status, 400);
-    const events = await sql(t.databaseUrl, `SELECT payload FROM outbox_events WHERE event_type = 'user.role_changed' AND aggregate_id = $1`, [u.id]);
+    assert.equal(
+      (await http(t.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: admin, body: { role: 'root' } })).status,
+      400,
+    );
+    const events = await sql(
+      t.databaseUrl,
+      `SELECT payload FROM outbox_events WHERE event_type = 'user.role_changed' AND aggregate_id = $1`,
+      [u.id],
+    );
     assert.equal(events.length, 2);
-    const audit = await sql(t.databaseUrl, `SELECT actor_id FROM audit_log WHERE action = 'user.role_change' AND target_user_id = $1`, [u.id]);
+    const audit = await sql(
+      t.databaseUrl,
+      `SELECT actor_id FROM audit_log WHERE action = 'user.role_change' AND target_user_id = $1`,
+      [u.id],
+    );
     assert.equal(audit.length, 2);
   });
 
   it('deactivation ends every session and refuses login with 403 USER_1002', async () => {
     const u = await registerAndLogin(t.url);
-    const res = await http(t.url, 'PATCH', `/api/v1/users/${u.id}`, { token: admin, body: { is_active: false, region: 'Busan' } });
+    const res = await http(t.url, 'PATCH', `/api/v1/users/${u.id}`, {
+      token: admin,
+      body: { is_active: false, region: 'Busan' },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.is_active, false);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 401);
-    const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: u.identity.password } });
+    const login = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(login.status, 403);
     assert.equal(login.body.error_code, 'USER_1002');
-    const wrong = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: 'Not-The-Pass-1' } });
+    const wrong = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: 'Not-The-Pass-1' },
+    });
     assert.equal(wrong.body.error_code, 'USER_1001', 'disabled is only told to whoever knows the password');
     const events = await sql<{ payload: { updated_fields: string[] } }>(
       t.databaseUrl,
@@ -100,11 +136,13 @@ describe('admin routes and roles', () => {
     const u = await registerAndLogin(t.url);
     assert.equal((await http(t.url, 'DELETE', `/api/v1/users/${u.id}`, { token: admin })).status, 204);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 401);
-    const rows = await sql<{ email: string; name: string; username: string | null; is_active: boolean; deleted_at: Date | null }>(
-      t.databaseUrl,
-      'SELECT email, name, username, is_active, deleted_at FROM users WHERE id = $1',
-      [u.id],
-    );
+    const rows = await sql<{
+      email: string;
+      name: string;
+      username: string | null;
+      is_active: boolean;
+      deleted_at: Date | null;
+    }>(t.databaseUrl, 'SELECT email, name, username, is_active, deleted_at FROM users WHERE id = $1', [u.id]);
     assert.notEqual(rows[0]?.email, u.identity.email);
     assert.equal(rows[0]?.username, null);
     assert.equal(rows[0]?.is_active, false);
@@ -114,7 +152,11 @@ describe('admin routes and roles', () => {
     const again = await http(t.url, 'POST', '/api/v1/auth/register', { body: u.identity });
     assert.equal(again.status, 201);
     assert.notEqual(again.body.id, u.id);
-    const deleted = await sql(t.databaseUrl, `SELECT id FROM outbox_events WHERE event_type = 'user.deleted' AND aggregate_id = $1`, [u.id]);
+    const deleted = await sql(
+      t.databaseUrl,
+      `SELECT id FROM outbox_events WHERE event_type = 'user.deleted' AND aggregate_id = $1`,
+      [u.id],
+    );
     assert.equal(deleted.length, 1);
   });
 
@@ -126,9 +168,16 @@ describe('admin routes and roles', () => {
     assert.ok(exported.body.sessions.length >= 1);
     assert.ok(exported.body.login_history.length >= 1);
     assert.doesNotMatch(JSON.stringify(exported.body), /argon2|refresh_token_hash/);
-    const wrong = await http(t.url, 'DELETE', '/api/v1/users/me', { token: u.access, body: { password: 'Wrong-Pass-123' } });
+    const wrong = await http(t.url, 'DELETE', '/api/v1/users/me', {
+      token: u.access,
+      body: { password: 'Wrong-Pass-123' },
+    });
     assert.equal(wrong.status, 401);
-    assert.equal((await http(t.url, 'DELETE', '/api/v1/users/me', { token: u.access, body: { password: u.identity.password } })).status, 204);
+    assert.equal(
+      (await http(t.url, 'DELETE', '/api/v1/users/me', { token: u.access, body: { password: u.identity.password } }))
+        .status,
+      204,
+    );
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 401);
   });
 

@@ -18,7 +18,8 @@ describe('authentication and sessions', () => {
   it('runs register → login → me → refresh → reuse → revoked', async () => {
     const u = await registerAndLogin(t.url);
     const claims = decodePayload(u.access);
-    for (const claim of ['sub', 'sid', 'role', 'email', 'iss', 'aud', 'iat', 'exp', 'jti']) assert.ok(claim in claims, claim);
+    for (const claim of ['sub', 'sid', 'role', 'email', 'iss', 'aud', 'iat', 'exp', 'jti'])
+      assert.ok(claim in claims, claim);
     assert.equal(claims.sub, u.id);
     assert.equal(claims.iss, 'user-service');
     assert.equal(u.refresh.length >= 43, true, 'refresh token carries at least 256 bits');
@@ -42,9 +43,15 @@ describe('authentication and sessions', () => {
     const after = await http(t.url, 'GET', '/api/v1/users/me', { token: refreshed.body.access_token });
     assert.equal(after.status, 401);
     assert.equal(after.body.error_code, 'USER_1006');
-    const again = await http(t.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: refreshed.body.refresh_token } });
+    const again = await http(t.url, 'POST', '/api/v1/auth/refresh', {
+      body: { refresh_token: refreshed.body.refresh_token },
+    });
     assert.equal(again.status, 401);
-    const audit = await sql(t.databaseUrl, `SELECT id FROM audit_log WHERE action = 'security.refresh_reuse' AND target_user_id = $1`, [u.id]);
+    const audit = await sql(
+      t.databaseUrl,
+      `SELECT id FROM audit_log WHERE action = 'security.refresh_reuse' AND target_user_id = $1`,
+      [u.id],
+    );
     assert.equal(audit.length, 1);
   });
 
@@ -63,16 +70,26 @@ describe('authentication and sessions', () => {
 
   it('ends a session at once on logout, and every session on logout-all', async () => {
     const u = await registerAndLogin(t.url);
-    const second = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: u.identity.password } });
+    const second = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal((await http(t.url, 'POST', '/api/v1/auth/logout', { token: u.access })).status, 204);
     const dead = await http(t.url, 'GET', '/api/v1/users/me', { token: u.access });
     assert.equal(dead.status, 401);
     assert.equal(dead.body.error_code, 'USER_1006');
-    assert.equal((await http(t.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: u.refresh } })).status, 401);
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: u.refresh } })).status,
+      401,
+    );
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: second.body.access_token })).status, 200);
 
-    const third = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: u.identity.password } });
-    assert.equal((await http(t.url, 'POST', '/api/v1/auth/logout-all', { token: third.body.access_token })).status, 204);
+    const third = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: u.identity.password },
+    });
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/auth/logout-all', { token: third.body.access_token })).status,
+      204,
+    );
     for (const token of [second.body.access_token, third.body.access_token]) {
       assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token })).status, 401);
     }
@@ -91,7 +108,15 @@ describe('authentication and sessions', () => {
     const otherSid = decodePayload(other.body.access_token).sid as string;
     const entry = list.body.find((s: { id: string }) => s.id === otherSid);
     assert.equal(entry.user_agent, 'second-device/1.0');
-    assert.deepEqual(Object.keys(entry).sort(), ['created_at', 'current', 'expires_at', 'id', 'ip_address', 'last_used_at', 'user_agent']);
+    assert.deepEqual(Object.keys(entry).sort(), [
+      'created_at',
+      'current',
+      'expires_at',
+      'id',
+      'ip_address',
+      'last_used_at',
+      'user_agent',
+    ]);
 
     const b = await registerAndLogin(t.url);
     const foreign = await http(t.url, 'DELETE', `/api/v1/sessions/${otherSid}`, { token: b.access });
@@ -107,19 +132,26 @@ describe('authentication and sessions', () => {
     const u = await registerAndLogin(t.url);
     const tokens = [u.access];
     for (let i = 0; i < 3; i++) {
-      const r = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: u.identity.password } });
+      const r = await http(t.url, 'POST', '/api/v1/auth/login', {
+        body: { email: u.identity.email, password: u.identity.password },
+      });
       tokens.push(r.body.access_token);
     }
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: tokens[0] })).status, 401, 'the oldest ended');
-    for (const token of tokens.slice(1)) assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token })).status, 200);
+    for (const token of tokens.slice(1))
+      assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token })).status, 200);
     const list = await http(t.url, 'GET', '/api/v1/sessions', { token: tokens[3] });
     assert.equal(list.body.length, 3);
   });
 
   it('answers unknown email and wrong password the same way, and writes login history', async () => {
     const u = await registerAndLogin(t.url);
-    const wrong = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: 'Wrong-Pass-123' } });
-    const unknown = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: `nobody-${u.id}@example.com`, password: 'Wrong-Pass-123' } });
+    const wrong = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: 'Wrong-Pass-123' },
+    });
+    const unknown = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: `nobody-${u.id}@example.com`, password: 'Wrong-Pass-123' },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(unknown.status, 401);
     assert.equal(wrong.body.error_code, 'USER_1001');
@@ -130,8 +162,16 @@ describe('authentication and sessions', () => {
       'SELECT success, reason FROM login_history WHERE user_id = $1 ORDER BY created_at',
       [u.id],
     );
-    assert.deepEqual(history.map((h) => [h.success, h.reason]), [[true, null], [false, 'bad_password']]);
-    const byUsername = await http(t.url, 'POST', '/api/v1/auth/login', { body: { username: u.identity.username.toUpperCase(), password: u.identity.password } });
+    assert.deepEqual(
+      history.map((h) => [h.success, h.reason]),
+      [
+        [true, null],
+        [false, 'bad_password'],
+      ],
+    );
+    const byUsername = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { username: u.identity.username.toUpperCase(), password: u.identity.password },
+    });
     assert.equal(byUsername.status, 200);
   });
 
@@ -143,7 +183,9 @@ describe('authentication and sessions', () => {
     await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [old, reg.body.id]);
     const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: id.password } });
     assert.equal(login.status, 200);
-    const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [reg.body.id]);
+    const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [
+      reg.body.id,
+    ]);
     assert.notEqual(rows[0]?.password_hash, old);
     assert.match(rows[0]?.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
@@ -162,17 +204,33 @@ describe('authentication and sessions', () => {
     const publicPem = createPublicKey(TEST_EC_KEY).export({ type: 'spki', format: 'pem' });
     const cases: [string, string, string][] = [
       ['alg none', forgeJwt({ ...header, alg: 'none' }, good, { none: true }), 'USER_1006'],
-      ['HS256 keyed with the public key', forgeJwt({ ...header, alg: 'HS256' }, good, { hmacSecret: publicPem }), 'USER_1006'],
+      [
+        'HS256 keyed with the public key',
+        forgeJwt({ ...header, alg: 'HS256' }, good, { hmacSecret: publicPem }),
+        'USER_1006',
+      ],
       ['wrong issuer', forgeJwt(header, { ...good, iss: 'evil' }, { es256Pem: TEST_EC_KEY }), 'USER_1006'],
       ['wrong audience', forgeJwt(header, { ...good, aud: 'other' }, { es256Pem: TEST_EC_KEY }), 'USER_1006'],
-      ['expired', forgeJwt(header, { ...good, iat: now - 7200, exp: now - 3600 }, { es256Pem: TEST_EC_KEY }), 'USER_1005'],
+      [
+        'expired',
+        forgeJwt(header, { ...good, iat: now - 7200, exp: now - 3600 }, { es256Pem: TEST_EC_KEY }),
+        'USER_1005',
+      ],
       ['unknown kid', forgeJwt({ ...header, kid: 'nope' }, good, { es256Pem: TEST_EC_KEY }), 'USER_1006'],
-      ['tampered payload', `${u.access.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${u.access.split('.')[2]}`, 'USER_1006'],
+      [
+        'tampered payload',
+        `${u.access.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.${u.access.split('.')[2]}`,
+        'USER_1006',
+      ],
       ['garbage', 'not.a.jwt', 'USER_1006'],
       ['no session claim', forgeJwt(header, { ...good, sid: undefined }, { es256Pem: TEST_EC_KEY }), 'USER_1006'],
     ];
     // Sanity: the hand-made good token is accepted, so each refusal below is for its one defect.
-    assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: forgeJwt(header, good, { es256Pem: TEST_EC_KEY }) })).status, 200);
+    assert.equal(
+      (await http(t.url, 'GET', '/api/v1/users/me', { token: forgeJwt(header, good, { es256Pem: TEST_EC_KEY }) }))
+        .status,
+      200,
+    );
     for (const [name, token, code] of cases) {
       const res = await http(t.url, 'GET', '/api/v1/users/me', { token });
       assert.equal(res.status, 401, name);
@@ -200,7 +258,10 @@ describe('authentication and sessions', () => {
     const notUuid = await http(t.url, 'GET', '/api/v1/users/123', { token: b.access });
     assert.equal(notUuid.status, 400);
     assert.equal(notUuid.body.error_code, 'COMMON_1000');
-    const patch = await http(t.url, 'PATCH', '/api/v1/users/me', { token: a.access, body: { name: 'New Name', region: 'Seoul', industry: 'Retail' } });
+    const patch = await http(t.url, 'PATCH', '/api/v1/users/me', {
+      token: a.access,
+      body: { name: 'New Name', region: 'Seoul', industry: 'Retail' },
+    });
     assert.equal(patch.status, 200);
     assert.equal(patch.body.name, 'New Name');
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: a.access })).body.region, 'Seoul');

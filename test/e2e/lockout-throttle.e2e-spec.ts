@@ -29,7 +29,8 @@ describe('lockout, service tokens and legacy routes', () => {
     await smtp.close();
   });
 
-  const login = (email: string, password: string) => http(t.url, 'POST', '/api/v1/auth/login', { body: { email, password } });
+  const login = (email: string, password: string) =>
+    http(t.url, 'POST', '/api/v1/auth/login', { body: { email, password } });
 
   it('locks an email after MAX_LOGIN_ATTEMPTS failures with 423 and Retry-After, even for the right password', async () => {
     const u = await registerAndLogin(t.url);
@@ -39,9 +40,17 @@ describe('lockout, service tokens and legacy routes', () => {
     assert.equal(locked.body.error_code, 'USER_1003');
     const retry = Number(locked.headers.get('retry-after'));
     assert.ok(retry > 800 && retry <= 900, `Retry-After ${retry}`);
-    const events = await sql(t.databaseUrl, `SELECT id FROM outbox_events WHERE event_type = 'user.locked' AND aggregate_id = $1`, [u.id]);
+    const events = await sql(
+      t.databaseUrl,
+      `SELECT id FROM outbox_events WHERE event_type = 'user.locked' AND aggregate_id = $1`,
+      [u.id],
+    );
     assert.equal(events.length, 1);
-    const audit = await sql(t.databaseUrl, `SELECT id FROM audit_log WHERE action = 'security.lockout' AND target_user_id = $1`, [u.id]);
+    const audit = await sql(
+      t.databaseUrl,
+      `SELECT id FROM audit_log WHERE action = 'security.lockout' AND target_user_id = $1`,
+      [u.id],
+    );
     assert.equal(audit.length, 1);
   });
 
@@ -71,35 +80,62 @@ describe('lockout, service tokens and legacy routes', () => {
 
     for (let i = 0; i < 3; i++) await login(u.identity.email, 'Wrong-Pass-123');
     assert.equal((await login(u.identity.email, u.identity.password)).status, 423);
-    assert.equal((await http(t.url, 'POST', '/api/v1/auth/password/forgot', { body: { email: u.identity.email } })).status, 202);
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/auth/password/forgot', { body: { email: u.identity.email } })).status,
+      202,
+    );
     const mails = await smtp.waitFor(u.identity.email, 2);
-    const token = tokenFrom(mails.find((m) => m.text.includes('reset-password'))!, 'reset-password');
-    assert.equal((await http(t.url, 'POST', '/api/v1/auth/password/reset', { body: { token, new_password: 'Reset-Passw0rd-9' } })).status, 204);
+    const token = tokenFrom(
+      mails.find((m) => m.text.includes('reset-password'))!,
+      'reset-password',
+    );
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/auth/password/reset', { body: { token, new_password: 'Reset-Passw0rd-9' } }))
+        .status,
+      204,
+    );
     assert.equal((await login(u.identity.email, 'Reset-Passw0rd-9')).status, 200);
   });
 
   it('checks credentials for services with X-Service-Token; failures count towards the lockout', async () => {
     const u = await registerAndLogin(t.url);
     const headers = { 'x-service-token': SERVICE_TOKEN };
-    const ok = await http(t.url, 'POST', '/api/v1/users/verify-credentials', { headers, body: { email: u.identity.email, password: u.identity.password } });
+    const ok = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+      headers,
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.valid, true);
     assert.equal(ok.body.user.id, u.id);
-    const bad = await http(t.url, 'POST', '/api/v1/users/verify-credentials', { headers, body: { username: u.identity.username, password: 'nope' } });
+    const bad = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+      headers,
+      body: { username: u.identity.username, password: 'nope' },
+    });
     assert.deepEqual(bad.body, { valid: false });
-    const noToken = await http(t.url, 'POST', '/api/v1/users/verify-credentials', { body: { email: u.identity.email, password: u.identity.password } });
+    const noToken = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(noToken.status, 401);
     const wrongToken = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
       headers: { 'x-service-token': `${SERVICE_TOKEN}x` },
       body: { email: u.identity.email, password: u.identity.password },
     });
     assert.equal(wrongToken.status, 401);
-    const bearer = await http(t.url, 'POST', '/api/v1/users/verify-credentials', { token: u.access, body: { email: u.identity.email, password: u.identity.password } });
+    const bearer = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+      token: u.access,
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(bearer.status, 401, 'a user token is not a service token');
     for (let i = 0; i < 3; i++) {
-      await http(t.url, 'POST', '/api/v1/users/verify-credentials', { headers, body: { email: u.identity.email, password: 'nope' } });
+      await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+        headers,
+        body: { email: u.identity.email, password: 'nope' },
+      });
     }
-    const locked = await http(t.url, 'POST', '/api/v1/users/verify-credentials', { headers, body: { email: u.identity.email, password: u.identity.password } });
+    const locked = await http(t.url, 'POST', '/api/v1/users/verify-credentials', {
+      headers,
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(locked.status, 423);
     const byName = await http(t.url, 'GET', `/api/v1/users/by-username/${u.identity.username}`, { headers });
     assert.equal(byName.status, 200);
@@ -108,18 +144,25 @@ describe('lockout, service tokens and legacy routes', () => {
 
   it('serves the seed 000 routes from the same services', async () => {
     const id = newIdentity('legacy');
-    const created = await http(t.url, 'POST', '/users', { body: { username: id.username, email: id.email, password: id.password } });
+    const created = await http(t.url, 'POST', '/users', {
+      body: { username: id.username, email: id.email, password: id.password },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.username, id.username);
     assert.equal(created.body.name, id.username);
-    const dup = await http(t.url, 'POST', '/users', { body: { username: `${id.username}x`.slice(0, 32), email: id.email, password: id.password } });
+    const dup = await http(t.url, 'POST', '/users', {
+      body: { username: `${id.username}x`.slice(0, 32), email: id.email, password: id.password },
+    });
     assert.equal(dup.body.error_code, 'USER_1102');
     const headers = { 'x-service-token': SERVICE_TOKEN };
     const byName = await http(t.url, 'GET', `/users/${id.username}`, { headers });
     assert.equal(byName.status, 200);
     assert.equal(byName.body.id, created.body.id);
     assert.equal((await http(t.url, 'GET', `/users/${id.username}`)).status, 401);
-    const check = await http(t.url, 'POST', '/users/verify-credentials', { headers, body: { username: id.username, password: id.password } });
+    const check = await http(t.url, 'POST', '/users/verify-credentials', {
+      headers,
+      body: { username: id.username, password: id.password },
+    });
     assert.equal(check.body.valid, true);
     assert.deepEqual(await (await fetch(`${t.url}/health`)).json(), { status: 'ok' });
   });
@@ -128,7 +171,14 @@ describe('lockout, service tokens and legacy routes', () => {
 describe('rate limits', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN_PER_MINUTE: '4', RATE_LIMIT_REGISTER_PER_HOUR: '2', RATE_LIMIT_PER_MINUTE: '1000' } });
+    t = await startTestApp({
+      env: {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_LOGIN_PER_MINUTE: '4',
+        RATE_LIMIT_REGISTER_PER_HOUR: '2',
+        RATE_LIMIT_PER_MINUTE: '1000',
+      },
+    });
   });
   after(async () => {
     await t.close();
@@ -138,7 +188,9 @@ describe('rate limits', () => {
     const statuses = [];
     let last;
     for (let i = 0; i < 6; i++) {
-      last = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: `rl-${i}@example.com`, password: 'Wrong-Pass-123' } });
+      last = await http(t.url, 'POST', '/api/v1/auth/login', {
+        body: { email: `rl-${i}@example.com`, password: 'Wrong-Pass-123' },
+      });
       statuses.push(last.status);
     }
     assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
@@ -150,7 +202,8 @@ describe('rate limits', () => {
 
   it('limits registrations per IP per hour', async () => {
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await http(t.url, 'POST', '/api/v1/auth/register', { body: newIdentity() })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await http(t.url, 'POST', '/api/v1/auth/register', { body: newIdentity() })).status);
     assert.deepEqual(statuses, [201, 201, 429]);
   });
 });

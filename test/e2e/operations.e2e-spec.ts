@@ -30,28 +30,61 @@ describe('health, stats and API docs', () => {
   it('documents every route with its bodies, errors and auth', async () => {
     assert.equal((await fetch(`${t.url}/docs`)).status, 200);
     const doc = (await http(t.url, 'GET', '/docs-json')).body as {
-      paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[]; requestBody?: unknown }>>;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, unknown>; security?: unknown[]; requestBody?: unknown }>
+      >;
       components: { securitySchemes: Record<string, unknown> };
     };
     const expected = [
-      'post /api/v1/auth/register', 'post /api/v1/auth/login', 'post /api/v1/auth/refresh', 'post /api/v1/auth/logout',
-      'post /api/v1/auth/logout-all', 'post /api/v1/auth/password/change', 'post /api/v1/auth/password/forgot',
-      'post /api/v1/auth/password/reset', 'post /api/v1/auth/email/verify', 'post /api/v1/auth/email/resend',
-      'get /.well-known/jwks.json', 'get /api/v1/sessions', 'delete /api/v1/sessions/{id}', 'get /api/v1/users/me',
-      'patch /api/v1/users/me', 'delete /api/v1/users/me', 'get /api/v1/users/me/export', 'get /api/v1/users/{id}',
-      'get /api/v1/users/by-username/{username}', 'get /api/v1/users', 'post /api/v1/users', 'patch /api/v1/users/{id}',
-      'put /api/v1/users/{id}/role', 'delete /api/v1/users/{id}', 'post /api/v1/users/{id}/unlock',
-      'post /api/v1/users/verify-credentials', 'post /users', 'get /users/{username}', 'post /users/verify-credentials',
-      'get /health', 'get /health/liveness', 'get /health/readiness', 'get /stats',
+      'post /api/v1/auth/register',
+      'post /api/v1/auth/login',
+      'post /api/v1/auth/refresh',
+      'post /api/v1/auth/logout',
+      'post /api/v1/auth/logout-all',
+      'post /api/v1/auth/password/change',
+      'post /api/v1/auth/password/forgot',
+      'post /api/v1/auth/password/reset',
+      'post /api/v1/auth/email/verify',
+      'post /api/v1/auth/email/resend',
+      'get /.well-known/jwks.json',
+      'get /api/v1/sessions',
+      'delete /api/v1/sessions/{id}',
+      'get /api/v1/users/me',
+      'patch /api/v1/users/me',
+      'delete /api/v1/users/me',
+      'get /api/v1/users/me/export',
+      'get /api/v1/users/{id}',
+      'get /api/v1/users/by-username/{username}',
+      'get /api/v1/users',
+      'post /api/v1/users',
+      'patch /api/v1/users/{id}',
+      'put /api/v1/users/{id}/role',
+      'delete /api/v1/users/{id}',
+      'post /api/v1/users/{id}/unlock',
+      'post /api/v1/users/verify-credentials',
+      'post /users',
+      'get /users/{username}',
+      'post /users/verify-credentials',
+      'get /health',
+      'get /health/liveness',
+      'get /health/readiness',
+      'get /stats',
     ];
     for (const route of expected) {
       const [method, path] = route.split(' ') as [string, string];
       const op = doc.paths[path]?.[method];
       assert.ok(op, `${route} is documented`);
       const statuses = Object.keys(op.responses);
-      assert.ok(statuses.some((s) => s.startsWith('2')), `${route} documents its success`);
+      assert.ok(
+        statuses.some((s) => s.startsWith('2')),
+        `${route} documents its success`,
+      );
       if (!path.startsWith('/health') && path !== '/stats' && path !== '/.well-known/jwks.json') {
-        assert.ok(statuses.some((s) => s.startsWith('4') || s.startsWith('5')), `${route} documents its errors`);
+        assert.ok(
+          statuses.some((s) => s.startsWith('4') || s.startsWith('5')),
+          `${route} documents its errors`,
+        );
       }
     }
     assert.ok(doc.components.securitySchemes.bearer !== undefined);

@@ -23,11 +23,26 @@ describe('registration and request edges', () => {
     assert.equal(res.body.role, 'user');
     assert.equal(res.body.is_verified, false);
     assert.deepEqual(Object.keys(res.body).sort(), [
-      'business_number', 'business_type', 'created_at', 'email', 'id', 'industry', 'is_active', 'is_verified',
-      'last_login_at', 'name', 'phone', 'region', 'role', 'updated_at', 'username',
+      'business_number',
+      'business_type',
+      'created_at',
+      'email',
+      'id',
+      'industry',
+      'is_active',
+      'is_verified',
+      'last_login_at',
+      'name',
+      'phone',
+      'region',
+      'role',
+      'updated_at',
+      'username',
     ]);
     assert.doesNotMatch(JSON.stringify(res.body), /argon2|password/i);
-    const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [res.body.id]);
+    const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [
+      res.body.id,
+    ]);
     assert.match(rows[0]?.password_hash ?? '', /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
   });
 
@@ -46,7 +61,9 @@ describe('registration and request edges', () => {
     const a = newIdentity();
     const b = newIdentity();
     assert.equal((await http(t.url, 'POST', '/api/v1/auth/register', { body: a })).status, 201);
-    const res = await http(t.url, 'POST', '/api/v1/auth/register', { body: { ...b, username: a.username.toUpperCase() } });
+    const res = await http(t.url, 'POST', '/api/v1/auth/register', {
+      body: { ...b, username: a.username.toUpperCase() },
+    });
     assert.equal(res.status, 409);
     assert.equal(res.body.error_code, 'USER_1105');
   });
@@ -65,7 +82,10 @@ describe('registration and request edges', () => {
       const res = await http(t.url, 'POST', '/api/v1/auth/register', { body: { ...newIdentity(), password } });
       assert.equal(res.status, 400, password);
       assert.equal(res.body.error_code, 'USER_1103');
-      assert.ok(res.body.details.rules.includes(rule), `${password} breaks ${rule}: ${JSON.stringify(res.body.details)}`);
+      assert.ok(
+        res.body.details.rules.includes(rule),
+        `${password} breaks ${rule}: ${JSON.stringify(res.body.details)}`,
+      );
     }
   });
 
@@ -87,17 +107,26 @@ describe('registration and request edges', () => {
   });
 
   it('answers wrong types, unknown fields and control characters with COMMON_1000 naming the fields', async () => {
-    const wrong = await http(t.url, 'POST', '/api/v1/auth/register', { body: { email: 42, password: true, name: ['x'] } });
+    const wrong = await http(t.url, 'POST', '/api/v1/auth/register', {
+      body: { email: 42, password: true, name: ['x'] },
+    });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.body.error_code, 'COMMON_1000');
     const fields = (wrong.body.details as { field: string }[]).map((d) => d.field);
     assert.deepEqual([...new Set(fields)].sort(), ['email', 'name', 'password']);
     const extra = await http(t.url, 'POST', '/api/v1/auth/register', { body: { ...newIdentity(), role: 'admin' } });
     assert.equal(extra.status, 400);
-    assert.ok((extra.body.details as { field: string }[]).some((d) => d.field === 'role'), 'role cannot be self-assigned');
-    const ctl = await http(t.url, 'POST', '/api/v1/auth/register', { body: { ...newIdentity(), name: 'bad\u0000name' } });
+    assert.ok(
+      (extra.body.details as { field: string }[]).some((d) => d.field === 'role'),
+      'role cannot be self-assigned',
+    );
+    const ctl = await http(t.url, 'POST', '/api/v1/auth/register', {
+      body: { ...newIdentity(), name: 'bad\u0000name' },
+    });
     assert.equal(ctl.status, 400);
-    const longName = await http(t.url, 'POST', '/api/v1/auth/register', { body: { ...newIdentity(), name: 'x'.repeat(10_000) } });
+    const longName = await http(t.url, 'POST', '/api/v1/auth/register', {
+      body: { ...newIdentity(), name: 'x'.repeat(10_000) },
+    });
     assert.equal(longName.status, 400);
   });
 
@@ -106,10 +135,15 @@ describe('registration and request edges', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error_code, 'COMMON_1400');
     assert.deepEqual(Object.keys(bad.body).sort(), ERROR_KEYS);
-    const text = await http(t.url, 'POST', '/api/v1/auth/register', { raw: 'hello', headers: { 'content-type': 'text/plain' } });
+    const text = await http(t.url, 'POST', '/api/v1/auth/register', {
+      raw: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(text.status, 415);
     assert.equal(text.body.error_code, 'COMMON_1415');
-    const huge = await http(t.url, 'POST', '/api/v1/auth/register', { raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    const huge = await http(t.url, 'POST', '/api/v1/auth/register', {
+      raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.body.error_code, 'COMMON_1413');
     const missing = await http(t.url, 'GET', '/api/v1/nope');
@@ -146,9 +180,11 @@ describe('registration and request edges', () => {
     assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.error_code === 'USER_1102'));
     const rows = await sql(t.databaseUrl, 'SELECT id FROM users WHERE email = $1', [id.email]);
     assert.equal(rows.length, 1);
-    const events = await sql(t.databaseUrl, `SELECT id FROM outbox_events WHERE event_type = 'user.created' AND aggregate_id = $1`, [
-      (results.find((r) => r.status === 201) as { body: { id: string } }).body.id,
-    ]);
+    const events = await sql(
+      t.databaseUrl,
+      `SELECT id FROM outbox_events WHERE event_type = 'user.created' AND aggregate_id = $1`,
+      [(results.find((r) => r.status === 201) as { body: { id: string } }).body.id],
+    );
     assert.equal(events.length, 1, 'one user.created event, committed with the user');
   });
 

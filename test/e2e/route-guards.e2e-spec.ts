@@ -26,7 +26,7 @@ describe('every route declares who may call it', () => {
       if (instance === undefined) continue;
       const proto = Object.getPrototypeOf(instance) as Record<string, (...args: unknown[]) => unknown>;
       for (const name of scanner.getAllMethodNames(proto)) {
-        const handler = proto[name] as (...args: unknown[]) => unknown;
+        const handler = proto[name];
         if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         routes += 1;
         const targets = [handler, instance.constructor];
@@ -34,7 +34,10 @@ describe('every route declares who may call it', () => {
           reflector.getAllAndOverride(IS_PUBLIC, targets) === true ||
           reflector.getAllAndOverride(ROLES, targets) !== undefined ||
           reflector.getAllAndOverride(SERVICE_TOKEN, targets) !== undefined;
-        if (!declared) undeclared.push(`${instance.constructor.name}.${name} (${String(Reflect.getMetadata(PATH_METADATA, handler))})`);
+        if (!declared)
+          undeclared.push(
+            `${instance.constructor.name}.${name} (${String(Reflect.getMetadata(PATH_METADATA, handler))})`,
+          );
       }
     }
     assert.ok(routes >= 30, `found ${routes} routes`);
@@ -42,16 +45,33 @@ describe('every route declares who may call it', () => {
   });
 
   it('refuses every non-public route without a token', async () => {
-    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    const open = new Set(['/health', '/health/liveness', '/health/readiness', '/stats', '/.well-known/jwks.json', '/users',
-      '/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/password/forgot',
-      '/api/v1/auth/password/reset', '/api/v1/auth/email/verify']);
+    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const open = new Set([
+      '/health',
+      '/health/liveness',
+      '/health/readiness',
+      '/stats',
+      '/.well-known/jwks.json',
+      '/users',
+      '/api/v1/auth/register',
+      '/api/v1/auth/login',
+      '/api/v1/auth/refresh',
+      '/api/v1/auth/password/forgot',
+      '/api/v1/auth/password/reset',
+      '/api/v1/auth/email/verify',
+    ]);
     let checked = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods)) {
         if (open.has(path) && !(path === '/users' && method !== 'post')) continue;
         const concrete = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
-        const res = await fetch(`${t.url}${concrete}`, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: method === 'get' ? undefined : '{}' });
+        const res = await fetch(`${t.url}${concrete}`, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json' },
+          body: method === 'get' ? undefined : '{}',
+        });
         assert.equal(res.status, 401, `${method.toUpperCase()} ${path}`);
         checked += 1;
       }

@@ -7,7 +7,13 @@ describe('two instances on one PostgreSQL and Redis', () => {
   let a: TestApp;
   let b: TestApp;
   before(async () => {
-    const env = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_LOGIN_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '10000', RATE_LIMIT_REGISTER_PER_HOUR: '1000', MAX_LOGIN_ATTEMPTS: '4' };
+    const env = {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+      RATE_LIMIT_PER_MINUTE: '10000',
+      RATE_LIMIT_REGISTER_PER_HOUR: '1000',
+      MAX_LOGIN_ATTEMPTS: '4',
+    };
     const prefix = testPrefix();
     a = await startTestApp({ env, redisPrefix: prefix });
     b = await startTestApp({ env, redisPrefix: prefix, databaseUrl: a.databaseUrl });
@@ -41,7 +47,9 @@ describe('two instances on one PostgreSQL and Redis', () => {
     assert.equal((await http(b.url, 'POST', '/api/v1/auth/login', { body: bad })).status, 401);
     assert.equal((await http(a.url, 'POST', '/api/v1/auth/login', { body: bad })).status, 401);
     assert.equal((await http(b.url, 'POST', '/api/v1/auth/login', { body: bad })).status, 401);
-    const locked = await http(a.url, 'POST', '/api/v1/auth/login', { body: { email: u.identity.email, password: u.identity.password } });
+    const locked = await http(a.url, 'POST', '/api/v1/auth/login', {
+      body: { email: u.identity.email, password: u.identity.password },
+    });
     assert.equal(locked.status, 423);
   });
 
@@ -58,7 +66,11 @@ describe('two instances on one PostgreSQL and Redis', () => {
         (await http(c.url, 'POST', '/api/v1/auth/login', { body })).status,
         (await http(d.url, 'POST', '/api/v1/auth/login', { body })).status,
       ];
-      assert.deepEqual(statuses.slice(0, 3).every((s) => s === 401 || s === 423), true, statuses.join());
+      assert.deepEqual(
+        statuses.slice(0, 3).every((s) => s === 401 || s === 423),
+        true,
+        statuses.join(),
+      );
       assert.equal(statuses[3], 429);
     } finally {
       await d.close();
@@ -71,11 +83,17 @@ describe('two instances on one PostgreSQL and Redis', () => {
     const { sql } = await import('../utils/database.js');
     await sql(a.databaseUrl, `UPDATE users SET role = 'admin' WHERE id = $1`, [admin.id]);
     // Direct SQL bypasses the cache on purpose: log in again so both pods load the admin fresh.
-    const adminLogin = await http(a.url, 'POST', '/api/v1/auth/login', { body: { email: admin.identity.email, password: admin.identity.password } });
+    const adminLogin = await http(a.url, 'POST', '/api/v1/auth/login', {
+      body: { email: admin.identity.email, password: admin.identity.password },
+    });
     const adminToken = adminLogin.body.access_token as string;
     const u = await registerAndLogin(a.url);
     assert.equal((await http(b.url, 'GET', '/api/v1/users', { token: u.access })).status, 403);
-    assert.equal((await http(a.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: adminToken, body: { role: 'moderator' } })).status, 200);
+    assert.equal(
+      (await http(a.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: adminToken, body: { role: 'moderator' } }))
+        .status,
+      200,
+    );
     assert.equal((await http(b.url, 'GET', '/api/v1/users', { token: u.access })).status, 200);
   });
 });

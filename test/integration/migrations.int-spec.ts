@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '#src/database/data-source.js';
 import { schemaDiff } from '#src/database/schema-drift.js';
-import { MIGRATIONS } from '../../migrations/index.js';
+import { MIGRATIONS } from '#migrations/index.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 
 describe('migrations', () => {
@@ -33,7 +33,10 @@ describe('migrations', () => {
 
   it('revert cleanly and apply again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
-    const tables = await sql<{ table_name: string }>(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`);
+    const tables = await sql<{ table_name: string }>(
+      db.url,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
+    );
     assert.deepEqual(tables, []);
     assert.equal((await migrate(ds)).length, MIGRATIONS.length);
     assert.deepEqual((await schemaDiff(ds)).up, []);
@@ -41,7 +44,13 @@ describe('migrations', () => {
 
   it('enforce case-insensitive usernames and the role check in the database itself', async () => {
     await sql(db.url, `INSERT INTO users (email, name, password_hash, username) VALUES ('a@x.io', 'A', 'h', 'Alice')`);
-    await assert.rejects(sql(db.url, `INSERT INTO users (email, name, password_hash, username) VALUES ('b@x.io', 'B', 'h', 'ALICE')`), /uq_users_username_lower/);
-    await assert.rejects(sql(db.url, `INSERT INTO users (email, name, password_hash, role) VALUES ('c@x.io', 'C', 'h', 'root')`), /ck_users_role/);
+    await assert.rejects(
+      sql(db.url, `INSERT INTO users (email, name, password_hash, username) VALUES ('b@x.io', 'B', 'h', 'ALICE')`),
+      /uq_users_username_lower/,
+    );
+    await assert.rejects(
+      sql(db.url, `INSERT INTO users (email, name, password_hash, role) VALUES ('c@x.io', 'C', 'h', 'root')`),
+      /ck_users_role/,
+    );
   });
 });

@@ -34,7 +34,11 @@ export function assertTestDatabase(url: string): void {
   if (!name.includes('test')) throw new Error(`refusing to run against database "${name}"`);
 }
 
-export async function sql<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   assertTestDatabase(url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -42,7 +42,9 @@ export async function registerAndLogin(
 ): Promise<{ id: string; access: string; refresh: string; identity: ReturnType<typeof newIdentity> }> {
   const reg = await http(base, 'POST', '/api/v1/auth/register', { body: identity });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http(base, 'POST', '/api/v1/auth/login', { body: { email: identity.email, password: identity.password } });
+  const login = await http(base, 'POST', '/api/v1/auth/login', {
+    body: { email: identity.email, password: identity.password },
+  });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { id: reg.body.id, access: login.body.access_token, refresh: login.body.refresh_token, identity };
 }

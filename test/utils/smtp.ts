@@ -9,7 +9,12 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on loopback that keeps what it receives (the `smtp-server` package). */
-export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; waitFor(to: string, count?: number): Promise<ReceivedMail[]>; close(): Promise<void> }> {
+export async function startSmtp(): Promise<{
+  url: string;
+  mails: ReceivedMail[];
+  waitFor(to: string, count?: number): Promise<ReceivedMail[]>;
+  close(): Promise<void>;
+}> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -20,7 +25,9 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+        const text = raw
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, text });
         callback();
       });
@@ -47,5 +54,5 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
 export function tokenFrom(mail: ReceivedMail, path: 'reset-password' | 'verify-email'): string {
   const match = new RegExp(`/${path}\\?token=([A-Za-z0-9_-]+)`).exec(mail.text);
   if (match === null) throw new Error(`no ${path} link in mail`);
-  return match[1] as string;
+  return match[1];
 }

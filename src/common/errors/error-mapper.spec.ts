@@ -14,14 +14,21 @@ describe('error mapper', () => {
 
   it('maps unknown routes, body errors and size limits', () => {
     assert.equal(mapError(new NotFoundException('Cannot GET /x')).code, 'COMMON_1004');
-    const tooLarge = new HttpException('too large', 413, { cause: Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }) });
+    const tooLarge = new HttpException('too large', 413, {
+      cause: Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }),
+    });
     assert.equal(mapError(tooLarge).code, 'COMMON_1413');
-    const badJson = new HttpException('bad', 400, { cause: Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }) });
+    const badJson = new HttpException('bad', 400, {
+      cause: Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
+    });
     assert.equal(mapError(badJson).code, 'COMMON_1400');
   });
 
   it('turns database outages into 503 and anything else into a 500 that leaks nothing', () => {
-    assert.equal(mapError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })).status, 503);
+    assert.equal(
+      mapError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })).status,
+      503,
+    );
     assert.equal(mapError(new Error('timeout exceeded when trying to connect')).code, 'COMMON_1503');
     const internal = mapError(new Error('secret detail: password=hunter2'));
     assert.equal(internal.status, 500);

@@ -70,7 +70,11 @@ export function mapError(exception: unknown): MappedError {
   }
   const fastifyCode = fastifyCodeOf(exception instanceof HttpException ? exception.cause : exception);
   if (fastifyCode !== undefined) {
-    return fromCode(fastifyCode, undefined, fastifyCode === 'COMMON_1400' ? { reason: 'body is not valid JSON' } : null);
+    return fromCode(
+      fastifyCode,
+      undefined,
+      fastifyCode === 'COMMON_1400' ? { reason: 'body is not valid JSON' } : null,
+    );
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -5,7 +5,14 @@ import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 export class ErrorBodyDto {
   @ApiProperty({ enum: Object.keys(ERROR_CODES), example: 'COMMON_1000' }) error_code!: string;
   @ApiProperty({ example: 'Validation failed' }) message!: string;
-  @ApiProperty({ nullable: true, description: 'structured detail, e.g. the failing fields', oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }] })
+  @ApiProperty({
+    nullable: true,
+    description: 'structured detail, e.g. the failing fields',
+    oneOf: [
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+    ],
+  })
   details!: unknown;
   @ApiProperty({ format: 'date-time' }) timestamp!: string;
   @ApiProperty({ example: '6f1c2f0e-0d8a-4c52-9a8e-0c7d5b1e4a11' }) request_id!: string;

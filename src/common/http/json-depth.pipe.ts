@@ -12,7 +12,7 @@ export function jsonDepth(value: unknown, limit: number): number {
     if (node === null || typeof node !== 'object') continue;
     if (depth > max) max = depth;
     if (max > limit) return max;
-    for (const child of Object.values(node as object)) stack.push([child, depth + 1]);
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return max;
 }

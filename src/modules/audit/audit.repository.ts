@@ -12,7 +12,10 @@ export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async insert(entry: NewAuditEntry, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).insert(AuditEntry, { details: {}, ...entry } as QueryDeepPartialEntity<AuditEntry>);
+    await managerOf(this.dataSource, tx).insert(AuditEntry, {
+      details: {},
+      ...entry,
+    } as QueryDeepPartialEntity<AuditEntry>);
   }
 
   async list(filter: { userId?: string; action?: string; page: number; limit: number }): Promise<{

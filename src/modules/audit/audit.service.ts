@@ -23,7 +23,12 @@ export class AuditService {
 
   record(
     action: AuditAction,
-    entry: { actorId?: string | null; targetUserId?: string | null; details?: Record<string, unknown>; meta?: RequestMeta },
+    entry: {
+      actorId?: string | null;
+      targetUserId?: string | null;
+      details?: Record<string, unknown>;
+      meta?: RequestMeta;
+    },
     tx?: Tx,
   ): Promise<void> {
     return this.repository.insert(

@@ -1,7 +1,21 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiCreatedResponse, ApiOperation, ApiTags, ApiNoContentResponse, ApiAcceptedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+  ApiNoContentResponse,
+  ApiAcceptedResponse,
+} from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
-import { Authenticated, CurrentUser, Public, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import {
+  Authenticated,
+  CurrentUser,
+  Public,
+  ReqMeta,
+  type RequestMeta,
+} from '#src/common/decorators/auth.decorators.js';
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { RegisterRequestDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
@@ -27,7 +41,16 @@ export class AuthController {
   @RateLimit('register')
   @ApiOperation({ summary: 'Sign up; a verification mail is sent' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiErrors('COMMON_1000', 'COMMON_1400', 'COMMON_1413', 'COMMON_1415', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
+  @ApiErrors(
+    'COMMON_1000',
+    'COMMON_1400',
+    'COMMON_1413',
+    'COMMON_1415',
+    'USER_1102',
+    'USER_1103',
+    'USER_1104',
+    'USER_1105',
+  )
   register(@Body() dto: RegisterRequestDto): Promise<UserResponseDto> {
     return this.auth.register(dto);
   }
@@ -57,7 +80,7 @@ export class AuthController {
   @Authenticated()
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOperation({ summary: "End this session; its tokens stop working at once" })
+  @ApiOperation({ summary: 'End this session; its tokens stop working at once' })
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   logout(@CurrentUser() user: UserPrincipal): Promise<void> {

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
-import { Authenticated, Public, ReqMeta, type RequestMeta, ServiceToken } from '#src/common/decorators/auth.decorators.js';
+import {
+  Authenticated,
+  Public,
+  ReqMeta,
+  type RequestMeta,
+  ServiceToken,
+} from '#src/common/decorators/auth.decorators.js';
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
@@ -40,7 +46,10 @@ export class LegacyUsersController {
   @ApiOperation({ summary: 'Legacy credential check (seed 000)', deprecated: true })
   @ApiOkResponse({ type: VerifyCredentialsResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1003')
-  verifyCredentials(@Body() dto: VerifyCredentialsRequestDto, @ReqMeta() meta: RequestMeta): Promise<VerifyCredentialsResponseDto> {
+  verifyCredentials(
+    @Body() dto: VerifyCredentialsRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<VerifyCredentialsResponseDto> {
     return this.login.verifyCredentials(dto, meta);
   }
 

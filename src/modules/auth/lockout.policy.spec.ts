@@ -11,7 +11,10 @@ describe('lockout policy', () => {
 
   it('locks exactly at the threshold', () => {
     const policy = { maxAttempts: 5, durationSeconds: 900 };
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => locksNow(n, policy)), [false, false, false, false, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => locksNow(n, policy)),
+      [false, false, false, false, true, false],
+    );
   });
 
   it('rounds Retry-After up, never below 1', () => {

@@ -34,7 +34,12 @@ export class LockoutService {
     }
     if (ttl > 0) {
       const seconds = retryAfterSeconds(ttl);
-      throw new AppException('USER_1003', undefined, { retry_after_seconds: seconds }, { 'Retry-After': String(seconds) });
+      throw new AppException(
+        'USER_1003',
+        undefined,
+        { retry_after_seconds: seconds },
+        { 'Retry-After': String(seconds) },
+      );
     }
   }
 

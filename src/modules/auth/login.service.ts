@@ -44,30 +44,59 @@ export class LoginService {
   async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponse> {
     const result = await this.check(dto, meta);
     if (!result.ok) {
-      await this.users.addLoginHistory({ userId: result.user?.id ?? null, ip: meta.ip, userAgent: meta.userAgent, success: false, reason: result.reason });
+      await this.users.addLoginHistory({
+        userId: result.user?.id ?? null,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        success: false,
+        reason: result.reason,
+      });
       throw new AppException('USER_1001');
     }
     const { user } = result;
     if (!user.isActive) {
-      await this.users.addLoginHistory({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent, success: false, reason: 'disabled' });
+      await this.users.addLoginHistory({
+        userId: user.id,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        success: false,
+        reason: 'disabled',
+      });
       throw new AppException('USER_1002');
     }
     if (this.config.requireVerifiedEmail && !user.isVerified) {
-      await this.users.addLoginHistory({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent, success: false, reason: 'unverified' });
+      await this.users.addLoginHistory({
+        userId: user.id,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        success: false,
+        reason: 'unverified',
+      });
       throw new AppException('USER_1004');
     }
     const opened = await this.transactions.run(async (tx) => {
       const o = await this.sessions.open(tx, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
       await this.users.markLoggedIn(tx, user.id, result.rehash);
-      await this.users.addLoginHistory({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent, success: true, reason: null }, tx);
+      await this.users.addLoginHistory(
+        { userId: user.id, ip: meta.ip, userAgent: meta.userAgent, success: true, reason: null },
+        tx,
+      );
       await this.events.record(
         tx,
-        userEvent('user.logged_in', user.id, { user_id: user.id, session_id: o.session.id, ip_address: meta.ip, user_agent: meta.userAgent }),
+        userEvent('user.logged_in', user.id, {
+          user_id: user.id,
+          session_id: o.session.id,
+          ip_address: meta.ip,
+          user_agent: meta.userAgent,
+        }),
       );
       if (o.evicted.length > 0) await this.users.recordLogout(tx, user.id, o.evicted, 'session_limit');
       return o;
     });
-    await Promise.all([this.sessions.publishOpened(opened.session, opened.evicted), this.users.afterWrite(user.id, [])]);
+    await Promise.all([
+      this.sessions.publishOpened(opened.session, opened.evicted),
+      this.users.afterWrite(user.id, []),
+    ]);
     return this.issue(user, opened.session.id, opened.refreshToken, opened.session.expiresAt);
   }
 
@@ -83,7 +112,12 @@ export class LoginService {
     return { valid: true, user: toUserResponse(result.user) };
   }
 
-  issue(user: Pick<User, 'id' | 'role' | 'email'>, sessionId: string, refreshToken: string, expiresAt: Date): TokenResponse {
+  issue(
+    user: Pick<User, 'id' | 'role' | 'email'>,
+    sessionId: string,
+    refreshToken: string,
+    expiresAt: Date,
+  ): TokenResponse {
     return {
       access_token: this.tokens.sign({ sub: user.id, sid: sessionId, role: user.role, email: user.email }),
       refresh_token: refreshToken,
@@ -115,17 +149,29 @@ export class LoginService {
     return { ok: true, user, rehash };
   }
 
-  private async onLocked(user: User | null, locked: { lockedUntil: Date; failures: number }, meta: RequestMeta): Promise<void> {
+  private async onLocked(
+    user: User | null,
+    locked: { lockedUntil: Date; failures: number },
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.audit.record(
         'security.lockout',
-        { targetUserId: user?.id ?? null, details: { failures: locked.failures, locked_until: locked.lockedUntil.toISOString() }, meta },
+        {
+          targetUserId: user?.id ?? null,
+          details: { failures: locked.failures, locked_until: locked.lockedUntil.toISOString() },
+          meta,
+        },
         tx,
       );
       if (user !== null) {
         await this.events.record(
           tx,
-          userEvent('user.locked', user.id, { user_id: user.id, locked_until: locked.lockedUntil.toISOString(), failed_attempts: locked.failures }),
+          userEvent('user.locked', user.id, {
+            user_id: user.id,
+            locked_until: locked.lockedUntil.toISOString(),
+            failed_attempts: locked.failures,
+          }),
         );
       }
     });

@@ -7,7 +7,10 @@ import { OneTimeToken, type OneTimeTokenPurpose } from './one-time-token.entity.
 export class OneTimeTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date }, tx?: Tx): Promise<void> {
+  async insert(
+    data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date },
+    tx?: Tx,
+  ): Promise<void> {
     await managerOf(this.dataSource, tx).insert(OneTimeToken, data);
   }
 

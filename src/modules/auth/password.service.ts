@@ -46,7 +46,10 @@ export class PasswordService {
       await this.users.setPasswordHash(tx, principal.userId, hash);
       const ids = await this.sessions.revokeAllForUser(principal.userId, 'password_changed', tx, principal.sessionId);
       if (ids.length > 0) await this.users.recordLogout(tx, principal.userId, ids, 'password_changed');
-      await this.events.record(tx, userEvent('user.password_changed', principal.userId, { user_id: principal.userId, reason: 'change' }));
+      await this.events.record(
+        tx,
+        userEvent('user.password_changed', principal.userId, { user_id: principal.userId, reason: 'change' }),
+      );
       return ids;
     });
     await this.users.afterWrite(principal.userId, revoked);
@@ -59,7 +62,15 @@ export class PasswordService {
     const token = newOpaqueToken();
     await this.transactions.run(async (tx) => {
       await this.oneTimeTokens.invalidateAll(user.id, 'password_reset', tx);
-      await this.oneTimeTokens.insert({ userId: user.id, purpose: 'password_reset', tokenHash: hashToken(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) }, tx);
+      await this.oneTimeTokens.insert(
+        {
+          userId: user.id,
+          purpose: 'password_reset',
+          tokenHash: hashToken(token),
+          expiresAt: new Date(Date.now() + RESET_TTL_MS),
+        },
+        tx,
+      );
     });
     this.mail.sendInBackground({
       to: user.email,
@@ -101,7 +112,15 @@ export class PasswordService {
     const token = newOpaqueToken();
     await this.transactions.run(async (tx) => {
       await this.oneTimeTokens.invalidateAll(user.id, 'email_verification', tx);
-      await this.oneTimeTokens.insert({ userId: user.id, purpose: 'email_verification', tokenHash: hashToken(token), expiresAt: new Date(Date.now() + VERIFY_TTL_MS) }, tx);
+      await this.oneTimeTokens.insert(
+        {
+          userId: user.id,
+          purpose: 'email_verification',
+          tokenHash: hashToken(token),
+          expiresAt: new Date(Date.now() + VERIFY_TTL_MS),
+        },
+        tx,
+      );
     });
     this.mail.sendInBackground({
       to: user.email,

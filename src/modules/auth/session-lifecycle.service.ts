@@ -41,7 +41,11 @@ export class SessionLifecycleService {
       const ids = await this.sessions.revoke([reuse.sessionId], 'refresh_reuse', tx);
       if (ids.length > 0) {
         await this.users.recordLogout(tx, reuse.userId, ids, 'refresh_reuse');
-        await this.audit.record('security.refresh_reuse', { targetUserId: reuse.userId, details: { session_id: reuse.sessionId }, meta }, tx);
+        await this.audit.record(
+          'security.refresh_reuse',
+          { targetUserId: reuse.userId, details: { session_id: reuse.sessionId }, meta },
+          tx,
+        );
       }
       return ids;
     });
@@ -68,15 +72,29 @@ export class SessionLifecycleService {
     if (session === null || session.revokedAt !== null || (session.userId !== principal.userId && !isAdmin)) {
       throw new AppException('USER_1201');
     }
-    await this.end(session.userId, [sessionId], 'revoked', session.userId !== principal.userId ? { actorId: principal.userId, meta } : undefined);
+    await this.end(
+      session.userId,
+      [sessionId],
+      'revoked',
+      session.userId !== principal.userId ? { actorId: principal.userId, meta } : undefined,
+    );
   }
 
-  private async end(userId: string, ids: string[], reason: string, audit?: { actorId: string; meta: RequestMeta }): Promise<void> {
+  private async end(
+    userId: string,
+    ids: string[],
+    reason: string,
+    audit?: { actorId: string; meta: RequestMeta },
+  ): Promise<void> {
     const revoked = await this.transactions.run(async (tx) => {
       const done = await this.sessions.revoke(ids, reason, tx);
       if (done.length > 0) await this.users.recordLogout(tx, userId, done, reason);
       if (audit !== undefined) {
-        await this.audit.record('session.revoke', { actorId: audit.actorId, targetUserId: userId, details: { session_ids: ids }, meta: audit.meta }, tx);
+        await this.audit.record(
+          'session.revoke',
+          { actorId: audit.actorId, targetUserId: userId, details: { session_ids: ids }, meta: audit.meta },
+          tx,
+        );
       }
       return done;
     });

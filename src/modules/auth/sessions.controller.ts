@@ -1,5 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import { Authenticated, CurrentUser, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
@@ -41,7 +48,11 @@ export class SessionsController {
   @ApiOperation({ summary: 'End a session (own; admins any)' })
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1201')
-  revoke(@Param('id', UuidParam('id')) id: string, @CurrentUser() user: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  revoke(
+    @Param('id', UuidParam('id')) id: string,
+    @CurrentUser() user: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
     return this.lifecycle.revokeSession(id, user, meta);
   }
 }

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, JwtAlgorithm } from '#src/config/app-config.js';
@@ -22,7 +30,8 @@ export interface SigningKeys {
 /** RFC 7638 thumbprint: a stable kid derived from the public key itself. */
 function thumbprint(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
-  const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  const members =
+    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
@@ -53,8 +62,7 @@ function devKey(config: AppConfig, file: string, generate: () => string): string
 export function loadSigningKeys(config: AppConfig): SigningKeys {
   const { algorithm } = config.jwt;
   if (algorithm === 'HS256') {
-    const secret =
-      config.jwt.secret ?? devKey(config, 'hs256.secret', () => randomBytes(48).toString('base64url'));
+    const secret = config.jwt.secret ?? devKey(config, 'hs256.secret', () => randomBytes(48).toString('base64url'));
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     const kid = createHash('sha256').update(secret).digest('base64url').slice(0, 16);
     return { algorithm, kid, signingKey: key, verification: new Map([[kid, { kid, algorithm, key }]]), jwks: [] };
@@ -72,7 +80,8 @@ export function loadSigningKeys(config: AppConfig): SigningKeys {
   if (algorithmOf(signingKey) !== algorithm) {
     throw new Error(`JWT_PRIVATE_KEY: a ${signingKey.asymmetricKeyType ?? 'unknown'} key cannot sign ${algorithm}`);
   }
-  const publicKey = config.jwt.publicKey === undefined ? createPublicKey(signingKey) : createPublicKey(config.jwt.publicKey);
+  const publicKey =
+    config.jwt.publicKey === undefined ? createPublicKey(signingKey) : createPublicKey(config.jwt.publicKey);
   const derived = createPublicKey(signingKey).export({ type: 'spki', format: 'der' });
   if (!derived.equals(publicKey.export({ type: 'spki', format: 'der' }))) {
     throw new Error('JWT_PUBLIC_KEY: does not match JWT_PRIVATE_KEY');

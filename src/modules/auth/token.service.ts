@@ -26,7 +26,7 @@ function headerOf(token: string): { alg?: unknown; kid?: unknown } | null {
   if (dot <= 0) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as { alg?: unknown; kid?: unknown }) : null;
+    return typeof parsed === 'object' && parsed !== null ? parsed : null;
   } catch {
     return null;
   }

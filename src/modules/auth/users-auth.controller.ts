@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import { CurrentUser, ReqMeta, type RequestMeta, Roles, ServiceToken } from '#src/common/decorators/auth.decorators.js';
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
@@ -22,7 +29,10 @@ export class UsersAuthController {
   @ApiOperation({ summary: 'Check a password for another service (X-Service-Token); lockout applies' })
   @ApiOkResponse({ type: VerifyCredentialsResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1003')
-  verifyCredentials(@Body() dto: VerifyCredentialsRequestDto, @ReqMeta() meta: RequestMeta): Promise<VerifyCredentialsResponseDto> {
+  verifyCredentials(
+    @Body() dto: VerifyCredentialsRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<VerifyCredentialsResponseDto> {
     return this.login.verifyCredentials(dto, meta);
   }
 
@@ -33,7 +43,11 @@ export class UsersAuthController {
   @ApiOperation({ summary: 'Clear a lockout (admin)' })
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1101')
-  unlock(@Param('id', UuidParam('id')) id: string, @CurrentUser() actor: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  unlock(
+    @Param('id', UuidParam('id')) id: string,
+    @CurrentUser() actor: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
     return this.login.unlock(id, actor.userId, meta);
   }
 }

@@ -1,5 +1,10 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
@@ -47,12 +52,15 @@ export class HealthService {
         async () => {
           const session = this.indicators.check('cache');
           if (this.kv.kind === 'memory') return session.up({ store: 'in-process' });
-          return (await this.kv.ping()) ? session.up({ store: 'redis' }) : session.degraded({ store: 'redis', message: 'unreachable; serving from the database' });
+          return (await this.kv.ping())
+            ? session.up({ store: 'redis' })
+            : session.degraded({ store: 'redis', message: 'unreachable; serving from the database' });
         },
         () => {
           const session = this.indicators.check('events');
           const state = this.relay.brokerState();
-          if (state === 'unhealthy') return session.degraded({ broker: state, message: 'events are kept in the outbox' });
+          if (state === 'unhealthy')
+            return session.degraded({ broker: state, message: 'events are kept in the outbox' });
           return session.up({ broker: state });
         },
       ]);
@@ -67,7 +75,9 @@ export class HealthService {
   async stats(): Promise<Stats> {
     const [database, cache, pending] = await Promise.all([
       this.databaseState(),
-      this.kv.kind === 'memory' ? Promise.resolve<DependencyState>('healthy') : this.kv.ping().then((ok): DependencyState => (ok ? 'healthy' : 'unhealthy')),
+      this.kv.kind === 'memory'
+        ? Promise.resolve<DependencyState>('healthy')
+        : this.kv.ping().then((ok): DependencyState => (ok ? 'healthy' : 'unhealthy')),
       this.outbox.countPending().catch(() => null),
     ]);
     return {

@@ -20,8 +20,7 @@ export class MailService implements OnApplicationShutdown {
   private readonly transport: Transporter | undefined;
 
   constructor(@InjectConfig() private readonly config: AppConfig) {
-    this.transport =
-      config.mail.smtpUrl === undefined ? undefined : nodemailer.createTransport(config.mail.smtpUrl);
+    this.transport = config.mail.smtpUrl === undefined ? undefined : nodemailer.createTransport(config.mail.smtpUrl);
   }
 
   async send(mail: Mail): Promise<void> {
@@ -35,7 +34,9 @@ export class MailService implements OnApplicationShutdown {
 
   /** Fire and forget: the HTTP answer never waits for (or reveals) delivery. */
   sendInBackground(mail: Mail): void {
-    this.send(mail).catch((error: unknown) => this.logger.error({ err: error, subject: mail.subject }, 'mail delivery failed'));
+    this.send(mail).catch((error: unknown) =>
+      this.logger.error({ err: error, subject: mail.subject }, 'mail delivery failed'),
+    );
   }
 
   onApplicationShutdown(): void {

@@ -19,7 +19,10 @@ describe('password policy', () => {
 
   it('refuses common passwords case-insensitively', () => {
     assert.ok(passwordViolations('P@ssw0rd', strict).includes('common'));
-    assert.ok(passwordViolations('PASSWORD1', nist).includes('common') || passwordViolations('PASSWORD1', nist).includes('min_length'));
+    assert.ok(
+      passwordViolations('PASSWORD1', nist).includes('common') ||
+        passwordViolations('PASSWORD1', nist).includes('min_length'),
+    );
     assert.ok(passwordViolations('qwertyuiop', { minLength: 8, requireClasses: false }).includes('common'));
   });
 

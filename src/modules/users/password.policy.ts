@@ -8,7 +8,7 @@ export interface PasswordPolicy {
 export const PASSWORD_MAX_LENGTH = 128;
 
 // 49k passwords seen in breaches (zxcvbn-ts' list), compared case-insensitively.
-const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
 
 export type PasswordRule = 'min_length' | 'max_length' | 'uppercase' | 'lowercase' | 'digit' | 'special' | 'common';
 

@@ -78,7 +78,11 @@ export class UsersController {
   @ApiOperation({ summary: 'Erase own account (password required): personal data anonymised, sessions end' })
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1005', 'USER_1006')
-  deleteMe(@CurrentUser() user: UserPrincipal, @Body() dto: DeleteAccountRequestDto, @ReqMeta() meta: RequestMeta): Promise<void> {
+  deleteMe(
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: DeleteAccountRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
     return this.account.eraseSelf(user.userId, dto.password, meta);
   }
 
@@ -98,7 +102,10 @@ export class UsersController {
   @ApiOperation({ summary: 'A user by username (bearer or X-Service-Token)' })
   @ApiOkResponse(userOrPublic)
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserResponseDto | PublicUserDto> {
+  byUsername(
+    @Param('username') username: string,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<UserResponseDto | PublicUserDto> {
     return this.users.getByUsername(username, viewerOf(req));
   }
 
@@ -107,7 +114,10 @@ export class UsersController {
   @ApiOperation({ summary: 'A user: full for self and admin/moderator, public fields for others' })
   @ApiOkResponse(userOrPublic)
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  byId(@Param('id', UuidParam('id')) id: string, @Req() req: AuthenticatedRequest): Promise<UserResponseDto | PublicUserDto> {
+  byId(
+    @Param('id', UuidParam('id')) id: string,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<UserResponseDto | PublicUserDto> {
     return this.users.getById(id, viewerOf(req));
   }
 
@@ -124,8 +134,21 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Create a user (admin); may set role and is_verified' })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
-  create(@Body() dto: AdminCreateUserRequestDto, @CurrentUser() actor: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<UserResponseDto> {
+  @ApiErrors(
+    'COMMON_1000',
+    'COMMON_1001',
+    'COMMON_1003',
+    'COMMON_1400',
+    'USER_1102',
+    'USER_1103',
+    'USER_1104',
+    'USER_1105',
+  )
+  create(
+    @Body() dto: AdminCreateUserRequestDto,
+    @CurrentUser() actor: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<UserResponseDto> {
     return this.users.createByAdmin(dto, actor.userId, meta);
   }
 
@@ -133,7 +156,16 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Update a user (admin); is_active=false ends their sessions' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'COMMON_1400', 'USER_1101', 'USER_1102', 'USER_1104', 'USER_1105')
+  @ApiErrors(
+    'COMMON_1000',
+    'COMMON_1001',
+    'COMMON_1003',
+    'COMMON_1400',
+    'USER_1101',
+    'USER_1102',
+    'USER_1104',
+    'USER_1105',
+  )
   update(
     @Param('id', UuidParam('id')) id: string,
     @Body() dto: AdminUpdateUserRequestDto,
@@ -163,7 +195,11 @@ export class UsersController {
   @ApiOperation({ summary: 'Erase a user (admin): anonymised, deactivated, sessions end' })
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1101')
-  remove(@Param('id', UuidParam('id')) id: string, @CurrentUser() actor: UserPrincipal, @ReqMeta() meta: RequestMeta): Promise<void> {
+  remove(
+    @Param('id', UuidParam('id')) id: string,
+    @CurrentUser() actor: UserPrincipal,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
     return this.users.erase(id, actor.userId, meta);
   }
 }

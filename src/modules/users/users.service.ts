@@ -216,10 +216,13 @@ export class UsersService {
     const fields = Object.keys(dto).filter((k) => dto[k as keyof typeof PROFILE_FIELDS] !== undefined);
     let revoked: string[] = [];
     const updated = await this.transactions.run(async (tx) => {
-      const user = await this.users.update(id, changes as UserChanges, tx);
+      const user = await this.users.update(id, changes, tx);
       if (user === null) throw new AppException('USER_1101');
       if (fields.length > 0) {
-        await this.events.record(tx, userEvent('user.updated', id, { user_id: id, updated_fields: fields, actor_id: actorId }));
+        await this.events.record(
+          tx,
+          userEvent('user.updated', id, { user_id: id, updated_fields: fields, actor_id: actorId }),
+        );
       }
       if (changes.isActive === false) revoked = await this.sessions.revokeAllForUser(id, 'deactivated', tx);
       if (meta !== undefined) {
@@ -239,7 +242,12 @@ export class UsersService {
       if (current.role !== role) {
         await this.events.record(
           tx,
-          userEvent('user.role_changed', id, { user_id: id, old_role: current.role, new_role: role, actor_id: actorId }),
+          userEvent('user.role_changed', id, {
+            user_id: id,
+            old_role: current.role,
+            new_role: role,
+            actor_id: actorId,
+          }),
         );
       }
       await this.audit.record(
@@ -296,7 +304,10 @@ export class UsersService {
   }
 
   async recordLogout(tx: Tx, userId: string, sessionIds: string[], reason: string): Promise<void> {
-    await this.events.record(tx, userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason }));
+    await this.events.record(
+      tx,
+      userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason }),
+    );
   }
 
   /** After a write commits: drop the cached user on every pod and the revoked sessions' keys. */
@@ -315,7 +326,11 @@ export class UsersService {
   }
 
   async markLoggedIn(tx: Tx, userId: string, rehash: string | null): Promise<void> {
-    await this.users.update(userId, rehash === null ? { lastLoginAt: new Date() } : { lastLoginAt: new Date(), passwordHash: rehash }, tx);
+    await this.users.update(
+      userId,
+      rehash === null ? { lastLoginAt: new Date() } : { lastLoginAt: new Date(), passwordHash: rehash },
+      tx,
+    );
   }
 
   async markVerified(tx: Tx, userId: string): Promise<User> {
@@ -325,7 +340,13 @@ export class UsersService {
   }
 
   addLoginHistory(
-    entry: { userId: string | null; ip: string | null; userAgent: string | null; success: boolean; reason: string | null },
+    entry: {
+      userId: string | null;
+      ip: string | null;
+      userAgent: string | null;
+      success: boolean;
+      reason: string | null;
+    },
     tx?: Tx,
   ): Promise<void> {
     return this.users.addLoginHistory(entry, tx);

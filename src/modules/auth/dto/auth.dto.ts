@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 
 export class LoginRequestDto {
@@ -90,4 +90,3 @@ export class JwksResponseDto {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
   keys!: Record<string, unknown>[];
 }
-

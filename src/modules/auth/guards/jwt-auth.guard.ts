@@ -49,7 +49,7 @@ export class JwtAuthGuard implements CanActivate {
     if (header === undefined) throw new AppException('COMMON_1001');
     const match = /^Bearer\s+([A-Za-z0-9_.~+/=-]+)$/i.exec(header);
     if (match === null) throw new AppException('USER_1006');
-    const claims = this.tokens.verify(match[1] as string);
+    const claims = this.tokens.verify(match[1]);
     const [alive, user] = await Promise.all([
       this.sessions.isAlive(claims.sid),
       this.users.findActiveOrNull(claims.sub),

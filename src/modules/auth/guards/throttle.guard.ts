@@ -9,11 +9,13 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(String(req.ip)); // Fastify resolves req.ip per TRUST_PROXY
   }
 
-  protected override throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
+  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const seconds = Math.max(1, detail.timeToBlockExpire);
-    throw new AppException('COMMON_1029', undefined, { retry_after_seconds: seconds }, { 'Retry-After': String(seconds) });
+    throw new AppException(
+      'COMMON_1029',
+      undefined,
+      { retry_after_seconds: seconds },
+      { 'Retry-After': String(seconds) },
+    );
   }
 }
