@@ -8,6 +8,8 @@ import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
+import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
+import { HealthService } from './modules/health/health.service.js';
 import { UsersService } from './modules/users/users.service.js';
 
 export interface RunningApp {
@@ -54,6 +56,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser(['text/plain']);
+  registerHttpMetrics(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -66,10 +69,21 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   return {
     app,
     close: async () => {
-      await app.close();
+      // Order matters: Nest's own close() runs the shutdown hooks (pools, Redis, Kafka)
+      // before it closes the HTTP server, which would fail requests still in flight.
+      app.get(HealthService).markShuttingDown();
+      await withTimeout(app.getHttpAdapter().close() as Promise<void>, config.http.shutdownTimeoutMs);
+      await app.close(); // relay flush and producer disconnect, Redis, database pool
       await embedded?.stop();
     },
   };
+}
+
+/** Waits for `work`, but no longer than `ms`; the rest of the shutdown goes on either way. */
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function setupSwagger(app: NestFastifyApplication): void {

@@ -29,6 +29,7 @@ export async function start(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: shutting down\n`);
+    // A last resort: in-flight requests get SHUTDOWN_TIMEOUT_MS, the flush and pool closes 5 s more.
     const timer = setTimeout(() => process.exit(1), config.http.shutdownTimeoutMs + 5000);
     timer.unref();
     running

@@ -252,8 +252,7 @@ function productionProblems(env: Env): string[] {
   } else {
     if (env.JWT_PRIVATE_KEY === undefined)
       problems.push(`JWT_PRIVATE_KEY: required in production for ${env.JWT_ALGORITHM}`);
-    if (env.JWT_PUBLIC_KEY === undefined)
-      problems.push(`JWT_PUBLIC_KEY: required in production for ${env.JWT_ALGORITHM}`);
+    // JWT_PUBLIC_KEY is optional: it is derived from the private key when absent.
   }
   for (const token of env.ALLOWED_API_TOKENS) {
     if (token.length < 16 || PLACEHOLDER_SECRETS.test(token)) {

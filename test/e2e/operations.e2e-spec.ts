@@ -27,6 +27,30 @@ describe('health, stats and API docs', () => {
     assert.equal(typeof stats.body.events.outbox_pending, 'number');
   });
 
+  it('exposes Prometheus metrics for requests, logins, sign-ups, sessions and the cache', async () => {
+    const id = { email: `metrics-${Date.now()}@example.com`, password: 'Metrics-Passw0rd', name: 'M' };
+    await http(t.url, 'POST', '/api/v1/auth/register', { body: id });
+    const ok = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: id.password } });
+    await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: 'Wrong-Passw0rd' } });
+    await http(t.url, 'GET', '/api/v1/users/me', { token: ok.body.access_token });
+    await http(t.url, 'GET', '/api/v1/users/me', { token: ok.body.access_token });
+    const res = await fetch(`${t.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await res.text();
+    assert.match(text, /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/users\/me"[^}]*status_code="200"/);
+    assert.match(text, /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/auth\/login"[^}]*status_code="401"/);
+    assert.match(text, /login_attempts_total\{result="success"\} [1-9]/);
+    assert.match(text, /login_attempts_total\{result="failure"\} [1-9]/);
+    assert.match(text, /failed_logins_total\{reason="bad_password"\} [1-9]/);
+    assert.match(text, /user_signups_total\{source="register"\} [1-9]/);
+    assert.match(text, /active_sessions [1-9]/);
+    assert.match(text, /cache_hits_total\{cache="user(_l1)?"\} [1-9]/);
+    assert.match(text, /cache_misses_total\{cache="user"\} [1-9]/);
+    assert.match(text, /process_resident_memory_bytes/);
+    assert.match(text, /account_lockouts_total/);
+  });
+
   it('documents every route with its bodies, errors and auth', async () => {
     assert.equal((await fetch(`${t.url}/docs`)).status, 200);
     const doc = (await http(t.url, 'GET', '/docs-json')).body as {

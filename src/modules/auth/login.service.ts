@@ -15,6 +15,7 @@ import type { LoginRequestDto } from './dto/auth.dto.js';
 import { lockoutSubject } from './lockout.policy.js';
 import { LockoutService } from './lockout.service.js';
 import { TokenService } from './token.service.js';
+import { failedLogins, loginAttempts, lockouts } from '#src/metrics/metrics.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -23,6 +24,12 @@ export interface TokenResponse {
   expires_in: number;
   refresh_expires_in: number;
 }
+
+const FAILURE_REASONS: Partial<Record<string, string>> = {
+  USER_1002: 'disabled',
+  USER_1003: 'locked',
+  USER_1004: 'unverified',
+};
 
 type CheckResult = { ok: true; user: User; rehash: string | null } | { ok: false; user: User | null; reason: string };
 
@@ -42,6 +49,19 @@ export class LoginService {
   ) {}
 
   async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponse> {
+    try {
+      const tokens = await this.attempt(dto, meta);
+      loginAttempts.inc({ result: 'success' });
+      return tokens;
+    } catch (error) {
+      loginAttempts.inc({ result: 'failure' });
+      const reason = error instanceof AppException ? FAILURE_REASONS[error.code] : undefined;
+      if (reason !== undefined) failedLogins.inc({ reason });
+      throw error;
+    }
+  }
+
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponse> {
     const result = await this.check(dto, meta);
     if (!result.ok) {
       await this.users.addLoginHistory({
@@ -51,6 +71,7 @@ export class LoginService {
         success: false,
         reason: result.reason,
       });
+      failedLogins.inc({ reason: result.reason });
       throw new AppException('USER_1001');
     }
     const { user } = result;
@@ -141,7 +162,10 @@ export class LoginService {
         : await this.hasher.verify(user.passwordHash, dto.password);
     if (user === null || !verdict.valid) {
       const locked = await this.lockout.recordFailure(subject);
-      if (locked !== null) await this.onLocked(user, locked, meta);
+      if (locked !== null) {
+        lockouts.inc();
+        await this.onLocked(user, locked, meta);
+      }
       return { ok: false, user, reason: user === null ? 'unknown_account' : 'bad_password' };
     }
     await this.lockout.clear(subject);

@@ -29,6 +29,8 @@ const aliveKey = (sid: string): string => `sess:${sid}`;
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
+  private readonly pendingForget = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repository: SessionsRepository,
@@ -95,10 +97,25 @@ export class SessionsService {
     try {
       await this.kv.del(...ids.map(aliveKey));
     } catch (error) {
-      // PostgreSQL already says revoked; a stale key would outlive the outage, so retry once later.
+      // PostgreSQL already says revoked, but a key that survives the outage (a partition
+      // rather than a restart) would still read as alive: keep retrying until Redis answers.
       this.logger.warn({ err: error, sessions: ids.length }, 'could not clear revoked sessions in Redis; retrying');
-      setTimeout(() => void this.kv.del(...ids.map(aliveKey)).catch(() => undefined), 1000).unref();
+      for (const id of ids) this.pendingForget.add(id);
+      this.retryForget();
     }
+  }
+
+  private retryForget(): void {
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const ids = [...this.pendingForget];
+      this.kv
+        .del(...ids.map(aliveKey))
+        .then(() => ids.forEach((id) => this.pendingForget.delete(id)))
+        .catch(() => this.retryForget());
+    }, 1000);
+    this.retryTimer.unref();
   }
 
   private async remember(id: string, expiresAt: Date): Promise<void> {
@@ -108,6 +125,7 @@ export class SessionsService {
 
   /** Is the session alive? One Redis GET; PostgreSQL when the key is missing or Redis is down. */
   async isAlive(sessionId: string): Promise<boolean> {
+    if (this.pendingForget.has(sessionId)) return false;
     try {
       if ((await this.kv.get(aliveKey(sessionId))) !== null) return true;
     } catch {

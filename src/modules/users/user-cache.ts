@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { cacheHits, cacheMisses } from '#src/metrics/metrics.js';
 import type { User } from './user.entity.js';
 
 const key = (id: string): string => `user:${id}`;
@@ -36,7 +37,10 @@ export class UserCache implements OnModuleInit {
 
   async get(id: string, load: (id: string) => Promise<User | null>): Promise<User | null> {
     const local = this.l1.get(id);
-    if (local !== undefined && local.until > Date.now()) return local.user;
+    if (local !== undefined && local.until > Date.now()) {
+      cacheHits.inc({ cache: 'user_l1' });
+      return local.user;
+    }
     const pending = this.inflight.get(id);
     if (pending !== undefined) return pending;
     const promise = this.fill(id, load).finally(() => this.inflight.delete(id));
@@ -50,6 +54,7 @@ export class UserCache implements OnModuleInit {
     try {
       const raw = await this.kv.get(key(id));
       if (raw !== null) {
+        cacheHits.inc({ cache: 'user' });
         const user = raw === MISSING ? null : revive(JSON.parse(raw) as Stored);
         this.setLocal(id, user, gen);
         return user;
@@ -57,6 +62,7 @@ export class UserCache implements OnModuleInit {
     } catch {
       redisUp = false;
     }
+    cacheMisses.inc({ cache: 'user' });
     const user = await load(id);
     if ((this.generation.get(id) ?? 0) !== gen) return user;
     this.setLocal(id, user, gen);

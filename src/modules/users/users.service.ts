@@ -17,6 +17,7 @@ import type {
   RegisterRequestDto,
   UpdateProfileRequestDto,
 } from './dto/user.dto.js';
+import { signups } from '#src/metrics/metrics.js';
 import { PASSWORD_RULE_MESSAGES, passwordViolations } from './password.policy.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UserCache } from './user-cache.js';
@@ -103,7 +104,7 @@ export class UsersService {
     const email = normaliseEmail(dto.email);
     this.assertPasswordPolicy(dto.password);
     const passwordHash = await this.hasher.hash(dto.password);
-    return this.transactions.run(async (tx) => {
+    const created = await this.transactions.run(async (tx) => {
       const user = await this.users.insert(
         {
           email,
@@ -137,6 +138,8 @@ export class UsersService {
       }
       return user;
     });
+    signups.inc({ source: opts.source });
+    return created;
   }
 
   /** The user, through the cache. Erased users read as missing. */
