@@ -20,17 +20,16 @@ export class SessionLifecycleService {
   ) {}
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponse> {
-    let rotated: { sessionId: string; userId: string; refreshToken: string };
+    let rotated: Awaited<ReturnType<SessionsService['rotate']>>;
     try {
-      rotated = await this.transactions.run((tx) => this.sessions.rotate(tx, refreshToken));
+      rotated = await this.sessions.rotate(refreshToken);
     } catch (error) {
       if (error instanceof AppException && error.code === 'USER_1006') await this.onRefreshFailed(refreshToken, meta);
       throw error;
     }
     const user = await this.users.findActiveOrNull(rotated.userId);
-    const session = await this.sessions.findById(rotated.sessionId);
-    if (user === null || !user.isActive || session === null) throw new AppException('USER_1006');
-    return this.login.issue(user, rotated.sessionId, rotated.refreshToken, session.expiresAt);
+    if (user === null || !user.isActive) throw new AppException('USER_1006');
+    return this.login.issue(user, rotated.sessionId, rotated.refreshToken, rotated.expiresAt);
   }
 
   /** A spent token presented again: someone holds a copy. End the whole session. */

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
-import { SpentRefreshToken } from './spent-refresh-token.entity.js';
 
 export interface NewSession {
   userId: string;
@@ -58,20 +57,23 @@ export class SessionsRepository {
   }
 
   /**
-   * Swaps the refresh token hash in one statement: of two concurrent refreshes with the
-   * same token, the row lock lets exactly one match. The spent hash is remembered.
+   * Swaps the refresh token hash and remembers the spent one in a single statement (one
+   * round trip, atomic without an explicit transaction): of two concurrent refreshes with
+   * the same token, the row lock lets exactly one match.
    */
-  async rotate(oldHash: string, newHash: string, tx: Tx): Promise<SessionRow | null> {
-    const result: [SessionRow[], number] = await tx.manager.query(
-      `UPDATE sessions SET refresh_token_hash = $2, last_used_at = now()
-       WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-       RETURNING id, user_id, expires_at`,
+  async rotate(oldHash: string, newHash: string): Promise<SessionRow | null> {
+    const rows: SessionRow[] = await this.dataSource.query(
+      `WITH rotated AS (
+         UPDATE sessions SET refresh_token_hash = $2, last_used_at = now()
+         WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+         RETURNING id, user_id, expires_at
+       ), spent AS (
+         INSERT INTO spent_refresh_tokens (token_hash, session_id) SELECT $1, id FROM rotated
+       )
+       SELECT id, user_id, expires_at FROM rotated`,
       [oldHash, newHash],
     );
-    const row = result[0][0];
-    if (row === undefined) return null;
-    await tx.manager.insert(SpentRefreshToken, { tokenHash: oldHash, sessionId: row.id });
-    return row;
+    return rows[0] ?? null;
   }
 
   async findSpent(hash: string, tx?: Tx): Promise<{ sessionId: string; userId: string } | null> {

@@ -70,12 +70,13 @@ export class SessionsService {
    * Rotates a refresh token. A token already spent means it was stolen or replayed:
    * its whole session ends and the caller gets USER_1006.
    */
-  async rotate(tx: Tx, refreshToken: string): Promise<{ sessionId: string; userId: string; refreshToken: string }> {
-    const oldHash = hashToken(refreshToken);
+  async rotate(
+    refreshToken: string,
+  ): Promise<{ sessionId: string; userId: string; refreshToken: string; expiresAt: Date }> {
     const next = newOpaqueToken();
-    const row = await this.repository.rotate(oldHash, hashToken(next), tx);
+    const row = await this.repository.rotate(hashToken(refreshToken), hashToken(next));
     if (row === null) throw new AppException('USER_1006');
-    return { sessionId: row.id, userId: row.user_id, refreshToken: next };
+    return { sessionId: row.id, userId: row.user_id, refreshToken: next, expiresAt: new Date(row.expires_at) };
   }
 
   /** Was this hash spent before? Then the session it belonged to is revoked (reuse detection). */
