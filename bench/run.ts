@@ -160,7 +160,7 @@ async function main(): Promise<void> {
           .privateKey.export({ type: 'pkcs8', format: 'pem' })
           .toString(),
         RATE_LIMIT_ENABLED: 'false',
-        MAX_LOGIN_ATTEMPTS: '1000000',
+        MAX_LOGIN_ATTEMPTS: '1000',
         MAX_SESSIONS_PER_USER: '1000',
         UV_THREADPOOL_SIZE: threadpool,
         ...argon2Env,
