@@ -235,14 +235,15 @@ async function main(): Promise<void> {
     login.limit = 'argon2 ceiling';
     login.ratio = login.rps / ceiling.verifies_per_second;
 
-    // One refresh chain per connection: each answer's token feeds the next request.
-    const chains: string[] = [];
-    for (let i = 0; i < CONNECTIONS; i++)
-      chains.push(
-        (await post(base, '/api/v1/auth/login', { email: users[i % users.length].email, password: PASSWORD }))
-          .refresh_token as string,
-      );
-    let ci = 0;
+    // A pool of refresh chains, twice the connections: each request takes a token, each
+    // answer puts the rotated one back. autocannon may build a connection's next request
+    // before it reports the previous answer, so a per-connection chain would reuse a
+    // spent token (and rightly end its session).
+    const pool: string[] = [];
+    for (let i = 0; i < CONNECTIONS * 2; i++) {
+      const t = await post(base, '/api/v1/auth/login', { email: users[i % users.length]!.email, password: PASSWORD });
+      pool.push(t.refresh_token as string);
+    }
     const refresh = await run(
       'POST /auth/refresh',
       {
@@ -252,14 +253,12 @@ async function main(): Promise<void> {
             method: 'POST',
             path: '/api/v1/auth/refresh',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (req, context) => {
-              const chain = context as { token?: string };
-              chain.token ??= chains[ci++ % chains.length];
-              return { ...req, body: JSON.stringify({ refresh_token: chain.token }) };
-            },
-            onResponse: (status, body, context) => {
-              if (status === 200)
-                (context as { token?: string }).token = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ refresh_token: pool.shift() ?? 'exhausted-pool-token-000000000' }),
+            }),
+            onResponse: (status, body) => {
+              if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
             },
           },
         ],

@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { requestIdOf } from './common/http/request-id.js';
+import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
@@ -51,6 +52,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new JsonDepthPipe(), createValidationPipe());
+  const inFlight = new InFlightInterceptor();
+  app.useGlobalInterceptors(inFlight);
   if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins, credentials: true });
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -72,7 +75,10 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       // Order matters: Nest's own close() runs the shutdown hooks (pools, Redis, Kafka)
       // before it closes the HTTP server, which would fail requests still in flight.
       app.get(HealthService).markShuttingDown();
+      const started = Date.now();
       await withTimeout(app.getHttpAdapter().close() as Promise<void>, config.http.shutdownTimeoutMs);
+      // Handlers whose clients already left are not in Fastify's count: wait for them too.
+      await inFlight.drain(Math.max(0, config.http.shutdownTimeoutMs - (Date.now() - started)));
       await app.close(); // relay flush and producer disconnect, Redis, database pool
       await embedded?.stop();
     },

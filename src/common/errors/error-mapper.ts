@@ -53,7 +53,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
   if (e.driverError !== undefined && isDependencyUnavailable(e.driverError)) return true;
   if (typeof e.code === 'string' && (UNAVAILABLE_ERRNO.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection refused|canceling statement due to statement timeout|the database system is (starting up|shutting down)/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Driver not Connected|Cannot use a pool after calling end|Connection refused|canceling statement due to statement timeout|the database system is (starting up|shutting down)/i.test(
     message,
   );
 }

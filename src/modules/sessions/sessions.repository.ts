@@ -21,12 +21,35 @@ interface SessionRow {
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Inserts a session; the id and timestamps come back with the same statement. */
   async insert(data: NewSession, tx?: Tx): Promise<Session> {
-    const manager = managerOf(this.dataSource, tx);
-    const now = new Date();
-    const result = await manager.insert(Session, { ...data, lastUsedAt: now });
-    const id = (result.identifiers[0] as { id: string }).id;
-    return (await manager.findOne(Session, { where: { id } })) as Session;
+    const rows: { id: string; created_at: Date; last_used_at: Date }[] = await managerOf(this.dataSource, tx).query(
+      `INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at`,
+      [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt],
+    );
+    const row = rows[0] as { id: string; created_at: Date; last_used_at: Date };
+    return Object.assign(new Session(), {
+      ...data,
+      id: row.id,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: null,
+      revokedReason: null,
+    });
+  }
+
+  /** Revokes a user's live sessions beyond the newest `keep`, in one statement. */
+  async evictBeyond(userId: string, keep: number, tx: Tx): Promise<string[]> {
+    const result: [{ id: string }[], number] = await tx.manager.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = 'session_limit'
+       WHERE id IN (
+         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+         ORDER BY created_at DESC, id DESC OFFSET $2
+       ) RETURNING id`,
+      [userId, keep],
+    );
+    return result[0].map((r) => r.id);
   }
 
   findById(id: string, tx?: Tx): Promise<Session | null> {

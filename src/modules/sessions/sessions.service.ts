@@ -54,9 +54,7 @@ export class SessionsService {
       },
       tx,
     );
-    const active = await this.repository.listActive(input.userId, tx);
-    const excess = active.slice(this.config.sessions.maxPerUser).map((s) => s.id);
-    const evicted = await this.repository.revoke(excess, 'session_limit', tx);
+    const evicted = await this.repository.evictBeyond(input.userId, this.config.sessions.maxPerUser, tx);
     return { session, refreshToken, evicted };
   }
 
