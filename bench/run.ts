@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     // spent token (and rightly end its session).
     const pool: string[] = [];
     for (let i = 0; i < CONNECTIONS * 2; i++) {
-      const t = await post(base, '/api/v1/auth/login', { email: users[i % users.length]!.email, password: PASSWORD });
+      const t = await post(base, '/api/v1/auth/login', { email: users[i % users.length].email, password: PASSWORD });
       pool.push(t.refresh_token as string);
     }
     const refresh = await run(

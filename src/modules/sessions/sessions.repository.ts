@@ -28,7 +28,7 @@ export class SessionsRepository {
        VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at`,
       [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt],
     );
-    const row = rows[0] as { id: string; created_at: Date; last_used_at: Date };
+    const row = rows[0];
     return Object.assign(new Session(), {
       ...data,
       id: row.id,
