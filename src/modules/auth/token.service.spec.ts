@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { JwtService } from '@nestjs/jwt';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { loadConfig } from '#src/config/app-config.js';
+import { TokenService } from './token.service.js';
+
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+const service = new TokenService(new JwtService({}), loadConfig({ JWT_PRIVATE_KEY: pem }));
+const kid = (service.jwks().keys[0] as { kid: string }).kid;
+
+function forge(payload: Record<string, unknown>): string {
+  const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'ES256', typ: 'JWT', kid })}.${b64(payload)}`;
+  const sig = sign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof AppException ? error.code : 'other';
+  }
+  return undefined;
+};
+
+describe('token service', () => {
+  it('signs tokens it verifies, with every claim', () => {
+    const token = service.sign({ sub: 'u1', sid: 's1', role: 'user', email: 'a@b.co' });
+    const claims = service.verify(token);
+    assert.equal(claims.sub, 'u1');
+    assert.equal(claims.sid, 's1');
+    assert.equal(claims.iss, 'user-service');
+    assert.equal(claims.aud, 'user-service');
+    assert.ok(claims.exp - claims.iat === 900);
+    assert.ok(createPublicKey(pem));
+  });
+
+  it('refuses a cached token once it expires, and never lets a cached token vouch for other bytes', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = forge({
+      sub: 'u',
+      sid: 's',
+      jti: 'j',
+      role: 'user',
+      email: 'e',
+      iss: 'user-service',
+      aud: 'user-service',
+      iat: now,
+      exp: now + 1,
+    });
+    assert.equal(service.verify(token).sub, 'u');
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), role: 'admin' })).toString('base64url')}.${s}`;
+    assert.equal(
+      codeOf(() => service.verify(tampered)),
+      'USER_1006',
+    );
+    await new Promise((r) => setTimeout(r, 1100 + (1000 - (Date.now() % 1000))));
+    assert.equal(
+      codeOf(() => service.verify(token)),
+      'USER_1005',
+    );
+  });
+});
