@@ -4,19 +4,16 @@
  * limits of this machine measured in the same run. Prints a table and writes
  * bench/results/<timestamp>.json. Bounded: every scenario runs BENCH_SECONDS (default 10).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { PASSWORD, ROOT, refreshPool, rssMb, seedUsers, startService } from './harness.js';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = ROOT;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEED_USERS = Number(process.env.BENCH_USERS ?? 300);
-const PASSWORD = 'Bench-Passw0rd-1';
 
 interface Scenario {
   name: string;
@@ -33,47 +30,6 @@ interface Scenario {
 
 const results: Scenario[] = [];
 let rssPeakMb = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMb(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-async function waitFor(url: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await fetch(url)
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function post(base: string, path: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
-  return text === '' ? null : JSON.parse(text);
-}
 
 async function run(name: string, opts: autocannon.Options, watchPid?: number): Promise<Scenario> {
   const sampler =
@@ -125,71 +81,18 @@ async function bareRedisLimit(redisUrl: string): Promise<Scenario> {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  const redisUrl = process.env.TEST_REDIS_URL;
-  if (!adminUrl || !redisUrl) throw new Error('run through scripts/test-env/run.sh (npm run bench does)');
-  const dbName = `user_service_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
-
-  const argon2Env = {
-    ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB ?? '19456',
-    ARGON2_TIME_COST: process.env.ARGON2_TIME_COST ?? '2',
-    ARGON2_PARALLELISM: process.env.ARGON2_PARALLELISM ?? '1',
-  };
-  const threadpool = String(Math.max(4, availableParallelism()));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let service: ChildProcess | undefined;
+  const service = await startService();
+  const { base, pid, threadpool, argon2: argon2Env } = service;
   try {
-    service = spawn(process.execPath, [`${root}dist/src/main.js`], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: dbUrl.toString(),
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
-        ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
-        JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        RATE_LIMIT_ENABLED: 'false',
-        MAX_LOGIN_ATTEMPTS: '1000',
-        MAX_SESSIONS_PER_USER: '1000',
-        UV_THREADPOOL_SIZE: threadpool,
-        ...argon2Env,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await waitFor(`${base}/health/readiness`);
-    const pid = service.pid as number;
-
     process.stderr.write(`[bench] seeding ${SEED_USERS} users\n`);
-    const users: { email: string; access: string; refresh: string }[] = [];
-    for (let i = 0; i < SEED_USERS; i += 20) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(20, SEED_USERS - i) }, async (_, j) => {
-          const email = `seed${i + j}-${randomBytes(3).toString('hex')}@bench.example.com`;
-          await post(base, '/api/v1/auth/register', { email, password: PASSWORD, name: `Seed ${i + j}` });
-          const t = await post(base, '/api/v1/auth/login', { email, password: PASSWORD });
-          return { email, access: t.access_token as string, refresh: t.refresh_token as string };
-        }),
-      );
-      users.push(...batch);
-    }
+    const users = await seedUsers(base, SEED_USERS);
 
     // Physical limits first, with the service idle.
     const ceiling = argon2Ceiling({ ...argon2Env, UV_THREADPOOL_SIZE: threadpool });
     process.stderr.write(
       `[bench] argon2 ceiling: ${ceiling.verifies_per_second.toFixed(0)} verifies/s (one verify ${ceiling.single_verify_ms} ms)\n`,
     );
-    const bare = await bareRedisLimit(redisUrl);
+    const bare = await bareRedisLimit(process.env.TEST_REDIS_URL as string);
 
     let n = 0;
     const register = await run(
@@ -239,11 +142,7 @@ async function main(): Promise<void> {
     // answer puts the rotated one back. autocannon may build a connection's next request
     // before it reports the previous answer, so a per-connection chain would reuse a
     // spent token (and rightly end its session).
-    const pool: string[] = [];
-    for (let i = 0; i < CONNECTIONS * 2; i++) {
-      const t = await post(base, '/api/v1/auth/login', { email: users[i % users.length].email, password: PASSWORD });
-      pool.push(t.refresh_token as string);
-    }
+    const pool = await refreshPool(base, users, CONNECTIONS * 2);
     const refresh = await run(
       'POST /auth/refresh',
       {
@@ -353,10 +252,7 @@ async function main(): Promise<void> {
     writeFileSync(file, JSON.stringify(report, null, 2));
     console.log(`written ${file}`);
   } finally {
-    service?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await service.stop();
   }
 }
 

@@ -1,0 +1,148 @@
+/** Shared by the benchmark and the soak run: the service in production mode on a fresh database, and seeded users. */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+import pg from 'pg';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const PASSWORD = 'Bench-Passw0rd-1';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function rssMb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export async function waitFor(url: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await fetch(url)
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function post(base: string, path: string, body: unknown, token?: string): Promise<any> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
+  return text === '' ? null : JSON.parse(text);
+}
+
+export interface RunningService {
+  base: string;
+  pid: number;
+  threadpool: string;
+  argon2: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts dist/src/main.js in production mode against run.sh's PostgreSQL, Redis and Kafka. */
+export async function startService(extraEnv: Record<string, string> = {}): Promise<RunningService> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (!adminUrl || !redisUrl) throw new Error('run through scripts/test-env/run.sh (npm run bench does)');
+  const dbName = `user_service_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const argon2 = {
+    ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB ?? '19456',
+    ARGON2_TIME_COST: process.env.ARGON2_TIME_COST ?? '2',
+    ARGON2_PARALLELISM: process.env.ARGON2_PARALLELISM ?? '1',
+  };
+  const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism()));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [`${ROOT}dist/src/main.js`], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+      ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
+      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      RATE_LIMIT_ENABLED: 'false',
+      MAX_LOGIN_ATTEMPTS: '1000',
+      MAX_SESSIONS_PER_USER: '1000',
+      UV_THREADPOOL_SIZE: threadpool,
+      ...argon2,
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitFor(`${base}/health/readiness`);
+  return {
+    base,
+    pid: child.pid as number,
+    threadpool,
+    argon2,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
+
+export interface SeededUser {
+  email: string;
+  access: string;
+  refresh: string;
+}
+
+export async function seedUsers(base: string, count: number): Promise<SeededUser[]> {
+  const users: SeededUser[] = [];
+  for (let i = 0; i < count; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, count - i) }, async (_, j) => {
+        const email = `seed${i + j}-${randomBytes(3).toString('hex')}@bench.example.com`;
+        await post(base, '/api/v1/auth/register', { email, password: PASSWORD, name: `Seed ${i + j}` });
+        const t = await post(base, '/api/v1/auth/login', { email, password: PASSWORD });
+        return { email, access: t.access_token as string, refresh: t.refresh_token as string };
+      }),
+    );
+    users.push(...batch);
+  }
+  return users;
+}
+
+/** Refresh tokens to draw from: each request takes one, each answer puts the rotated one back. */
+export async function refreshPool(base: string, users: SeededUser[], size: number): Promise<string[]> {
+  const pool: string[] = [];
+  for (let i = 0; i < size; i++) {
+    const t = await post(base, '/api/v1/auth/login', { email: users[i % users.length].email, password: PASSWORD });
+    pool.push(t.refresh_token as string);
+  }
+  return pool;
+}
