@@ -13,8 +13,6 @@ export interface KvStore {
   incr(key: string, ttlSeconds: number): Promise<{ count: number; ttlMs: number }>;
   /** TTL left in ms, or -1 when the key has none / is absent. */
   ttlMs(key: string): Promise<number>;
-  publish(channel: string, message: string): Promise<void>;
-  subscribe(channel: string, handler: (message: string) => void): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -17,13 +17,4 @@ describe('memory kv store', () => {
     assert.equal((await kv.incr('c', 60)).count, 1);
     await kv.close();
   });
-
-  it('delivers published messages to subscribers', async () => {
-    const kv = new MemoryKvStore();
-    const got: string[] = [];
-    await kv.subscribe('ch', (m) => got.push(m));
-    await kv.publish('ch', 'x');
-    assert.deepEqual(got, ['x']);
-    await kv.close();
-  });
 });

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { KvStore } from './kv-store.js';
 
 interface Entry {
@@ -10,7 +9,6 @@ interface Entry {
 export class MemoryKvStore implements KvStore {
   readonly kind = 'memory' as const;
   private readonly map = new Map<string, Entry>();
-  private readonly bus = new EventEmitter();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -65,23 +63,12 @@ export class MemoryKvStore implements KvStore {
     return Promise.resolve(entry === undefined ? -1 : entry.expiresAt - this.now());
   }
 
-  publish(channel: string, message: string): Promise<void> {
-    this.bus.emit(channel, message);
-    return Promise.resolve();
-  }
-
-  subscribe(channel: string, handler: (message: string) => void): Promise<void> {
-    this.bus.on(channel, handler);
-    return Promise.resolve();
-  }
-
   ping(): Promise<boolean> {
     return Promise.resolve(true);
   }
 
   close(): Promise<void> {
     clearInterval(this.sweep);
-    this.bus.removeAllListeners();
     return Promise.resolve();
   }
 }

@@ -17,15 +17,13 @@ return {count, ttl}
 export class RedisKvStore implements KvStore {
   readonly kind = 'redis' as const;
   private readonly client: Redis;
-  private subscriber: Redis | undefined;
-  private readonly handlers = new Map<string, ((message: string) => void)[]>();
 
-  constructor(
-    url: string,
-    private readonly keyPrefix = '',
-  ) {
+  constructor(url: string, keyPrefix = '') {
     this.client = new Redis(url, {
       keyPrefix,
+      // Commands issued in the same tick share one round trip (the guard's session and
+      // user lookups, for one).
+      enableAutoPipelining: true,
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -64,24 +62,6 @@ export class RedisKvStore implements KvStore {
     return ttl < 0 ? -1 : ttl;
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.keyPrefix + channel, message);
-  }
-
-  async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
-    if (this.subscriber === undefined) {
-      this.subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, keyPrefix: '' });
-      this.subscriber.on('error', () => undefined);
-      this.subscriber.on('message', (ch: string, message: string) => {
-        for (const h of this.handlers.get(ch.slice(this.keyPrefix.length)) ?? []) h(message);
-      });
-    }
-    const list = this.handlers.get(channel) ?? [];
-    list.push(handler);
-    this.handlers.set(channel, list);
-    if (list.length === 1) await this.subscriber.subscribe(this.keyPrefix + channel);
-  }
-
   async ping(): Promise<boolean> {
     try {
       return (await this.client.ping()) === 'PONG';
@@ -90,13 +70,7 @@ export class RedisKvStore implements KvStore {
     }
   }
 
-  /** Called when the subscriber reconnects, so callers can drop state they may have missed. */
-  onReconnect(handler: () => void): void {
-    this.client.on('ready', handler);
-  }
-
   async close(): Promise<void> {
-    this.subscriber?.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

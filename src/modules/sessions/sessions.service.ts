@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { DurableDelete } from '#src/cache/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
 import type { Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
@@ -29,14 +30,15 @@ const aliveKey = (sid: string): string => `sess:${sid}`;
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
-  private readonly pendingForget = new Set<string>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly deletes: DurableDelete;
 
   constructor(
     private readonly repository: SessionsRepository,
     @Inject(KV_STORE) private readonly kv: KvStore,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.deletes = new DurableDelete(kv);
+  }
 
   /** Opens a session in `tx`; returns it and its first refresh token. Ends the oldest past the limit. */
   async open(
@@ -92,29 +94,12 @@ export class SessionsService {
 
   /** After a revocation commits: drop the Redis keys so the next request on any pod is refused. */
   async forget(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    try {
-      await this.kv.del(...ids.map(aliveKey));
-    } catch (error) {
-      // PostgreSQL already says revoked, but a key that survives the outage (a partition
-      // rather than a restart) would still read as alive: keep retrying until Redis answers.
-      this.logger.warn({ err: error, sessions: ids.length }, 'could not clear revoked sessions in Redis; retrying');
-      for (const id of ids) this.pendingForget.add(id);
-      this.retryForget();
+    if (!(await this.deletes.delete(ids.map(aliveKey)))) {
+      this.logger.warn(
+        { sessions: ids.length },
+        'Redis unreachable: revoked sessions are checked in PostgreSQL until their keys are deleted',
+      );
     }
-  }
-
-  private retryForget(): void {
-    if (this.retryTimer !== undefined) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      const ids = [...this.pendingForget];
-      this.kv
-        .del(...ids.map(aliveKey))
-        .then(() => ids.forEach((id) => this.pendingForget.delete(id)))
-        .catch(() => this.retryForget());
-    }, 1000);
-    this.retryTimer.unref();
   }
 
   private async remember(id: string, expiresAt: Date): Promise<void> {
@@ -124,7 +109,7 @@ export class SessionsService {
 
   /** Is the session alive? One Redis GET; PostgreSQL when the key is missing or Redis is down. */
   async isAlive(sessionId: string): Promise<boolean> {
-    if (this.pendingForget.has(sessionId)) return false;
+    if (this.deletes.isPending(aliveKey(sessionId))) return false;
     try {
       if ((await this.kv.get(aliveKey(sessionId))) !== null) return true;
     } catch {

@@ -1,72 +1,65 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { DurableDelete } from '#src/cache/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
 import { cacheHits, cacheMisses } from '#src/metrics/metrics.js';
 import type { User } from './user.entity.js';
 
 const key = (id: string): string => `user:${id}`;
-const CHANNEL = 'user-cache:invalidate';
-const L1_TTL_MS = 2000;
 const NEGATIVE_TTL_SECONDS = 30;
 const MISSING = '-';
 
 type Stored = Omit<User, 'passwordHash'>;
 
 /**
- * Cache-aside for user reads (DESIGN §8): Redis (TTL CACHE_TTL_SECONDS) behind a 2-second
- * in-process L1. Writes delete the Redis entry and broadcast the id so every pod drops
- * its L1 before the response returns. Concurrent misses share one load (single flight).
- * Unknown ids are cached negatively for 30 s. A Redis failure reads through to PostgreSQL.
+ * Cache-aside for user reads (DESIGN §8) in the shared store (Redis; TTL CACHE_TTL_SECONDS).
+ * Every write deletes the entry before it answers, so the next read on any pod is fresh.
+ * There is deliberately no in-process L1: the guard already makes one Redis round trip
+ * per request for the session, and ioredis pipelines this GET into the same round trip,
+ * so an L1 would save nothing and would serve a stale role on other pods until its TTL.
+ * Concurrent misses for one id share one load (single flight); unknown ids are cached
+ * negatively for 30 s; a Redis failure reads through to PostgreSQL.
  */
 @Injectable()
-export class UserCache implements OnModuleInit {
-  private readonly l1 = new Map<string, { user: User | null; until: number }>();
+export class UserCache {
   private readonly inflight = new Map<string, Promise<User | null>>();
-  /** Bumped on each invalidation so a load racing a write never fills a stale value. */
+  /** Bumped by each invalidation, so a load racing a write never stores the old row. */
   private readonly generation = new Map<string, number>();
+  private readonly deletes: DurableDelete;
 
   constructor(
     @Inject(KV_STORE) private readonly kv: KvStore,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.kv.subscribe(CHANNEL, (id) => this.dropLocal(id)).catch(() => undefined);
+  ) {
+    this.deletes = new DurableDelete(kv);
   }
 
   async get(id: string, load: (id: string) => Promise<User | null>): Promise<User | null> {
-    const local = this.l1.get(id);
-    if (local !== undefined && local.until > Date.now()) {
-      cacheHits.inc({ cache: 'user_l1' });
-      return local.user;
+    if (this.deletes.isPending(key(id))) return load(id);
+    let raw: string | null = null;
+    let redisUp = true;
+    try {
+      raw = await this.kv.get(key(id));
+    } catch {
+      redisUp = false;
     }
+    if (raw !== null) {
+      cacheHits.inc({ cache: 'user' });
+      return raw === MISSING ? null : revive(JSON.parse(raw) as Stored);
+    }
+    cacheMisses.inc({ cache: 'user' });
     const pending = this.inflight.get(id);
     if (pending !== undefined) return pending;
-    const promise = this.fill(id, load).finally(() => this.inflight.delete(id));
+    const promise = this.fill(id, load, redisUp).finally(() => this.inflight.delete(id));
     this.inflight.set(id, promise);
     return promise;
   }
 
-  private async fill(id: string, load: (id: string) => Promise<User | null>): Promise<User | null> {
+  private async fill(id: string, load: (id: string) => Promise<User | null>, redisUp: boolean): Promise<User | null> {
     const gen = this.generation.get(id) ?? 0;
-    let redisUp = true;
-    try {
-      const raw = await this.kv.get(key(id));
-      if (raw !== null) {
-        cacheHits.inc({ cache: 'user' });
-        const user = raw === MISSING ? null : revive(JSON.parse(raw) as Stored);
-        this.setLocal(id, user, gen);
-        return user;
-      }
-    } catch {
-      redisUp = false;
-    }
-    cacheMisses.inc({ cache: 'user' });
     const user = await load(id);
-    if ((this.generation.get(id) ?? 0) !== gen) return user;
-    this.setLocal(id, user, gen);
-    if (redisUp) {
+    if (redisUp && (this.generation.get(id) ?? 0) === gen) {
       const value = user === null ? MISSING : JSON.stringify(strip(user));
       const ttl = user === null ? NEGATIVE_TTL_SECONDS : this.config.cache.ttlSeconds;
       await this.kv.set(key(id), value, ttl).catch(() => undefined);
@@ -74,28 +67,14 @@ export class UserCache implements OnModuleInit {
     return user;
   }
 
-  /** Drops the user everywhere. Awaited by every write before it answers. */
+  /** Drops the user's entry. Awaited by every write before it answers. */
   async invalidate(id: string): Promise<void> {
-    this.dropLocal(id);
-    try {
-      await this.kv.del(key(id));
-      await this.kv.publish(CHANNEL, id);
-    } catch {
-      // Redis is down: nothing is cached there that outlives the outage beyond its TTL,
-      // and the other pods' L1 entries expire within 2 s.
-    }
-  }
-
-  private setLocal(id: string, user: User | null, gen: number): void {
-    if ((this.generation.get(id) ?? 0) !== gen) return;
-    if (this.l1.size > 50_000) this.l1.clear();
-    this.l1.set(id, { user, until: Date.now() + L1_TTL_MS });
-  }
-
-  private dropLocal(id: string): void {
-    this.l1.delete(id);
     this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
     if (this.generation.size > 100_000) this.generation.clear();
+    this.inflight.delete(id);
+    // When Redis is unreachable the delete is retried until it lands; until then this
+    // user is read from PostgreSQL.
+    await this.deletes.delete([key(id)]);
   }
 }
 
