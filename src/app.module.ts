@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 
@@ -27,6 +28,7 @@ export class AppModule {
         EventsModule,
         UsersModule,
         AuthModule,
+        ProfileExtrasModule,
         HealthModule,
         MetricsModule,
       ],

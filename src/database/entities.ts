@@ -1,10 +1,22 @@
 import { AuditEntry } from '#src/modules/audit/audit-entry.entity.js';
 import { OneTimeToken } from '#src/modules/auth/one-time-token.entity.js';
 import { OutboxEvent } from '#src/modules/events/outbox-event.entity.js';
+import { Badge } from '#src/modules/profile-extras/badge.entity.js';
+import { LearningGoal } from '#src/modules/profile-extras/learning-goal.entity.js';
 import { Session } from '#src/modules/sessions/session.entity.js';
 import { SpentRefreshToken } from '#src/modules/sessions/spent-refresh-token.entity.js';
 import { LoginHistory } from '#src/modules/users/login-history.entity.js';
 import { User } from '#src/modules/users/user.entity.js';
 
 /** Every entity, listed so the data source needs no file globbing at start. */
-export const ENTITIES = [User, LoginHistory, AuditEntry, OutboxEvent, Session, SpentRefreshToken, OneTimeToken];
+export const ENTITIES = [
+  User,
+  LoginHistory,
+  AuditEntry,
+  OutboxEvent,
+  Session,
+  SpentRefreshToken,
+  OneTimeToken,
+  Badge,
+  LearningGoal,
+];

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   USER_1104: { status: 400, message: 'Invalid email format' },
   USER_1105: { status: 409, message: 'Username taken' },
   USER_1201: { status: 404, message: 'Session not found' },
+  // Not in the design's table: a learning goal id that is unknown or not this user's (docs/decisions.md).
+  USER_1301: { status: 404, message: 'Learning goal not found' },
   COMMON_1000: { status: 400, message: 'Validation failed' },
   COMMON_1001: { status: 401, message: 'Authentication required' },
   COMMON_1003: { status: 403, message: 'Forbidden' },

@@ -1,20 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '#src/database/transaction.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import { type PageQueryDto, pageOf } from '#src/common/http/page-query.dto.js';
+import { toAuditEntryResponse } from './audit.mapper.js';
 import { AuditRepository } from './audit.repository.js';
 import type { AuditEntry } from './audit-entry.entity.js';
+import type { AuditPageDto } from './dto/audit.dto.js';
 
-export type AuditAction =
-  | 'user.create'
-  | 'user.update'
-  | 'user.role_change'
-  | 'user.delete'
-  | 'user.unlock'
-  | 'user.import'
-  | 'session.revoke'
-  | 'security.lockout'
-  | 'security.password_reset'
-  | 'security.refresh_reuse';
+export const AUDIT_ACTIONS = [
+  'user.create',
+  'user.update',
+  'user.role_change',
+  'user.delete',
+  'user.unlock',
+  'user.import',
+  'session.revoke',
+  'security.lockout',
+  'security.password_reset',
+  'security.refresh_reuse',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Admin actions and security events, written in the same transaction as the change where there is one. */
 @Injectable()
@@ -49,6 +55,13 @@ export class AuditService {
     total: number;
   }> {
     return this.repository.list(filter);
+  }
+
+  /** GET /api/v1/audit: one page of entries, newest first. */
+  async page(query: PageQueryDto & { user_id?: string; action?: AuditAction }): Promise<AuditPageDto> {
+    const page = pageOf(query);
+    const { items, total } = await this.repository.list({ userId: query.user_id, action: query.action, ...page });
+    return { items: items.map(toAuditEntryResponse), total, ...page };
   }
 
   aboutUser(userId: string): Promise<AuditEntry[]> {

@@ -21,8 +21,9 @@ export class AuthService {
     private readonly tokens: TokenService,
   ) {}
 
-  async register(dto: RegisterRequestDto): Promise<UserResponse> {
-    const user = await this.users.register(dto);
+  /** `source` tells consumers of `user.created` whether the seed 000 route was used. */
+  async register(dto: RegisterRequestDto, source: 'register' | 'legacy' = 'register'): Promise<UserResponse> {
+    const user = await this.users.register(dto, source);
     await this.passwords.sendVerificationTo({ id: user.id, email: user.email, isVerified: user.is_verified });
     return user;
   }

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
 import {
   Authenticated,
@@ -11,8 +20,8 @@ import {
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
-import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
-import type { UserResponse } from '#src/modules/users/user.mapper.js';
+import { PublicUserDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
+import type { PublicUser, UserResponse } from '#src/modules/users/user.mapper.js';
 import { UsersService } from '#src/modules/users/users.service.js';
 import { AuthService } from './auth.service.js';
 import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from './dto/auth.dto.js';
@@ -35,7 +44,7 @@ export class LegacyUsersController {
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
   create(@Body() dto: LegacyCreateUserRequestDto): Promise<UserResponseDto> {
-    return this.auth.register({ ...dto, name: dto.name ?? dto.username });
+    return this.auth.register({ ...dto, name: dto.name ?? dto.username }, 'legacy');
   }
 
   @Post('verify-credentials')
@@ -58,12 +67,22 @@ export class LegacyUsersController {
   @Authenticated()
   @ApiBearerAuth()
   @ApiSecurity('service-token')
-  @ApiOperation({ summary: 'Legacy lookup by username (seed 000)', deprecated: true })
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOperation({
+    summary:
+      'Legacy lookup by username (seed 000): the full user for services, self and staff; public fields for others',
+    deprecated: true,
+  })
+  @ApiExtraModels(UserResponseDto, PublicUserDto)
+  @ApiOkResponse({
+    schema: { oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(PublicUserDto) }] },
+  })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  async byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserResponse> {
-    // Seed 000 answers with the full user to any authenticated caller's own name and to services.
+  byUsername(
+    @Param('username') username: string,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<UserResponse | PublicUser> {
+    // Seed 000 answers with the full user to services, to the user themself and to staff.
     const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
-    return (await this.users.getByUsername(username, viewer)) as UserResponse;
+    return this.users.getByUsername(username, viewer);
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { type HashAlgorithm, parsePasswordHash, verifyWerkzeugHash } from './password-hash-formats.js';
 
 export interface VerifyResult {
   valid: boolean;
@@ -35,15 +37,44 @@ export class PasswordHasher {
     return hash(password, this.options);
   }
 
+  /**
+   * Verifies our argon2id hashes and the imported formats (argon2i, bcrypt, werkzeug
+   * pbkdf2 and scrypt). Anything but argon2id with the configured parameters needs a
+   * rehash, which login stores. Unknown formats (e.g. an erased account's marker) never match.
+   */
   async verify(storedHash: string, password: string): Promise<VerifyResult> {
-    if (!storedHash.startsWith('$argon2')) return { valid: false, needsRehash: false };
     let valid: boolean;
     try {
-      valid = await verify(storedHash, password);
+      valid = await this.matches(storedHash, password);
     } catch {
       valid = false;
     }
     return { valid, needsRehash: valid && !storedHash.startsWith(this.paramsTag) };
+  }
+
+  private async matches(storedHash: string, password: string): Promise<boolean> {
+    // Our own hashes skip the strict parse: the library reads them, whatever their parameters.
+    if (storedHash.startsWith('$argon2id$') || storedHash.startsWith('$argon2i$')) {
+      return verify(storedHash, password);
+    }
+    const parsed = parsePasswordHash(storedHash);
+    if (!parsed.ok) return false;
+    switch (parsed.hash.algorithm) {
+      case 'bcrypt':
+        return bcrypt.compare(password, storedHash);
+      case 'pbkdf2':
+      case 'scrypt':
+        return verifyWerkzeugHash(parsed.hash, password);
+      case 'argon2id':
+      case 'argon2i':
+        return false; // unreachable: verified above
+    }
+  }
+
+  /** Which accepted format a hash from another system is in, or why it is refused (for import). */
+  identify(storedHash: string): { ok: true; algorithm: HashAlgorithm } | { ok: false; reason: string } {
+    const parsed = parsePasswordHash(storedHash);
+    return parsed.ok ? { ok: true, algorithm: parsed.hash.algorithm } : parsed;
   }
 
   /** Spends the same work as a real verify and always fails. */

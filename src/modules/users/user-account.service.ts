@@ -4,6 +4,7 @@ import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import type { UserExportDto } from './dto/user-export.dto.js';
+import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UsersService } from './users.service.js';
 
 /** Data rights of the signed-in user (GDPR): export and erase. */
@@ -13,6 +14,7 @@ export class UserAccountService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly personalData: PersonalDataRegistry,
   ) {}
 
   async eraseSelf(userId: string, password: string, meta: RequestMeta): Promise<void> {
@@ -22,11 +24,12 @@ export class UserAccountService {
   }
 
   async export(userId: string): Promise<UserExportDto> {
-    const [profile, sessions, logins, audit] = await Promise.all([
+    const [profile, sessions, logins, audit, extras] = await Promise.all([
       this.users.me(userId),
       this.sessions.listAllForExport(userId),
       this.users.loginHistory(userId),
       this.audit.aboutUser(userId),
+      this.personalData.exportFor(userId),
     ]);
     return {
       exported_at: new Date().toISOString(),
@@ -53,6 +56,8 @@ export class UserAccountService {
         details: a.details,
         created_at: a.createdAt.toISOString(),
       })),
+      badges: extras.badges,
+      goals: extras.goals,
     };
   }
 }

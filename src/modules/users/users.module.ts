@@ -2,16 +2,27 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserAccountService } from './user-account.service.js';
 import { UserCache } from './user-cache.js';
+import { UserImportController } from './user-import.controller.js';
+import { UserImportService } from './user-import.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   imports: [SessionsModule, AuditModule],
-  controllers: [UsersController],
-  providers: [UsersRepository, UsersService, UserAccountService, UserCache, PasswordHasher],
-  exports: [UsersService, PasswordHasher],
+  controllers: [UsersController, UserImportController],
+  providers: [
+    UsersRepository,
+    UsersService,
+    UserAccountService,
+    UserImportService,
+    UserCache,
+    PasswordHasher,
+    PersonalDataRegistry,
+  ],
+  exports: [UsersService, PasswordHasher, PersonalDataRegistry],
 })
 export class UsersModule {}

@@ -20,6 +20,7 @@ import type {
 import { signups } from '#src/metrics/metrics.js';
 import { PASSWORD_RULE_MESSAGES, passwordViolations } from './password.policy.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserCache } from './user-cache.js';
 import type { LoginHistory } from './login-history.entity.js';
 import type { Role, User } from './user.entity.js';
@@ -67,6 +68,7 @@ export class UsersService {
     private readonly events: EventPublisher,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
+    private readonly personalData: PersonalDataRegistry,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -264,7 +266,10 @@ export class UsersService {
     return toUserResponse(updated);
   }
 
-  /** Erasure (GDPR): personal data anonymised, account disabled, sessions ended. The email can register again. */
+  /**
+   * Erasure (GDPR): personal data anonymised, other modules' data about the user deleted,
+   * account disabled, sessions ended. The email can register again.
+   */
   async erase(id: string, actorId: string | null, meta: RequestMeta): Promise<void> {
     await this.require(id);
     let revoked: string[] = [];
@@ -286,6 +291,8 @@ export class UsersService {
         },
         tx,
       );
+      // The user row stays (anonymised), so FK cascades do not fire: badges, goals... go here.
+      await this.personalData.eraseFor(tx, id);
       revoked = await this.sessions.revokeAllForUser(id, 'erased', tx);
       if (revoked.length > 0) await this.recordLogout(tx, id, revoked, 'erased');
       await this.events.record(tx, userEvent('user.deleted', id, { user_id: id, actor_id: actorId }));

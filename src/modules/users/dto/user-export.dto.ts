@@ -26,10 +26,31 @@ export class ExportAuditDto {
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 }
 
+export class ExportBadgeDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, format: 'uri', nullable: true }) icon_url!: string | null;
+  @ApiProperty({ format: 'date-time' }) date_achieved!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class ExportGoalDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: ['in-progress', 'completed'] }) status!: string;
+  @ApiProperty() streak_count!: number;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
 export class UserExportDto {
   @ApiProperty({ format: 'date-time' }) exported_at!: string;
   @ApiProperty({ type: UserResponseDto }) profile!: UserResponseDto;
   @ApiProperty({ type: [ExportSessionDto] }) sessions!: ExportSessionDto[];
   @ApiProperty({ type: [ExportLoginDto] }) login_history!: ExportLoginDto[];
   @ApiProperty({ type: [ExportAuditDto] }) audit!: ExportAuditDto[];
+  @ApiProperty({ type: [ExportBadgeDto] }) badges!: ExportBadgeDto[];
+  @ApiProperty({ type: [ExportGoalDto] }) goals!: ExportGoalDto[];
 }
