@@ -41,7 +41,9 @@ describe('graceful shutdown under load', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ready = await fetch(`${url}/health/readiness`).then((r) => r.status === 200).catch(() => false);
+      const ready = await fetch(`${url}/health/readiness`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
       if (ready) break;
       assert.ok(Date.now() < deadline, `service did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -49,7 +51,9 @@ describe('graceful shutdown under load', () => {
 
     const seed = newIdentity('seed');
     assert.equal((await http(url, 'POST', '/api/v1/auth/register', { body: seed })).status, 201);
-    const token = (await http(url, 'POST', '/api/v1/auth/login', { body: { email: seed.email, password: seed.password } })).body.access_token as string;
+    const token = (
+      await http(url, 'POST', '/api/v1/auth/login', { body: { email: seed.email, password: seed.password } })
+    ).body.access_token as string;
 
     const statuses: number[] = [];
     const created: string[] = [];
@@ -91,10 +95,20 @@ describe('graceful shutdown under load', () => {
       assert.deepEqual(rows, [], 'a registration whose answer was lost was not committed either');
     }
     // Every committed registration has its event, published or still in the outbox.
-    const events = await sql<{ aggregate_id: string }>(db.url, `SELECT aggregate_id FROM outbox_events WHERE event_type = 'user.created'`);
+    const events = await sql<{ aggregate_id: string }>(
+      db.url,
+      `SELECT aggregate_id FROM outbox_events WHERE event_type = 'user.created'`,
+    );
     const withEvent = new Set(events.map((e) => e.aggregate_id));
-    assert.deepEqual(created.filter((id) => !withEvent.has(id)), []);
+    assert.deepEqual(
+      created.filter((id) => !withEvent.has(id)),
+      [],
+    );
     const users = await sql(db.url, 'SELECT id FROM users');
-    assert.equal(users.length, created.length + 1, `no registration was committed without its answer (network errors: ${networkErrors})`);
+    assert.equal(
+      users.length,
+      created.length + 1,
+      `no registration was committed without its answer (network errors: ${networkErrors})`,
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('health, stats and API docs', () => {
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     const text = await res.text();
     assert.match(text, /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/users\/me"[^}]*status_code="200"/);
-    assert.match(text, /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/auth\/login"[^}]*status_code="401"/);
+    assert.match(
+      text,
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/auth\/login"[^}]*status_code="401"/,
+    );
     assert.match(text, /login_attempts_total\{result="success"\} [1-9]/);
     assert.match(text, /login_attempts_total\{result="failure"\} [1-9]/);
     assert.match(text, /failed_logins_total\{reason="bad_password"\} [1-9]/);

@@ -41,8 +41,15 @@ describe('Redis outage', () => {
     const openedDuringOutage = await registerAndLogin(t.url, newIdentity());
     const refreshed = await http(t.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: other.refresh } });
     assert.equal(refreshed.status, 200);
-    assert.equal((await http(t.url, 'POST', '/api/v1/auth/logout', { token: refreshed.body.access_token })).status, 204);
-    assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: refreshed.body.access_token })).status, 401, 'revocation holds without Redis');
+    assert.equal(
+      (await http(t.url, 'POST', '/api/v1/auth/logout', { token: refreshed.body.access_token })).status,
+      204,
+    );
+    assert.equal(
+      (await http(t.url, 'GET', '/api/v1/users/me', { token: refreshed.body.access_token })).status,
+      401,
+      'revocation holds without Redis',
+    );
 
     const stats = await http(t.url, 'GET', '/stats');
     assert.equal(stats.body.cache, 'unhealthy');

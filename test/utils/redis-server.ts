@@ -38,7 +38,9 @@ export class ThrowawayRedis {
 
   async up(): Promise<void> {
     const bin = process.env.TEST_REDIS_SERVER_BIN ?? 'redis-server';
-    this.child = spawn(bin, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(bin, ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
     while (!(await answers(this.port))) {
       if (Date.now() > deadline) throw new Error('redis-server did not start');
