@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,7 @@ export const envSchema = z.object({
   ARGON2_MEMORY_KIB: int(19456, 19456, 4 * 1024 * 1024),
   ARGON2_TIME_COST: int(2, 2, 20),
   ARGON2_PARALLELISM: int(1, 1, 16),
+  ARGON2_MAX_CONCURRENCY: int(availableParallelism(), 1, 256),
   PASSWORD_MIN_LENGTH: int(8, 8, 128),
   PASSWORD_REQUIRE_CLASSES: bool(true),
   MAX_LOGIN_ATTEMPTS: int(5, 1, 1000),
@@ -140,7 +142,7 @@ export interface AppConfig {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
-  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrency: number };
   password: { minLength: number; requireClasses: boolean };
   lockout: { maxAttempts: number; durationSeconds: number };
   rateLimit: { enabled: boolean; perMinute: number; loginPerMinute: number; registerPerHour: number };
@@ -220,6 +222,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       memoryCost: env.ARGON2_MEMORY_KIB,
       timeCost: env.ARGON2_TIME_COST,
       parallelism: env.ARGON2_PARALLELISM,
+      maxConcurrency: env.ARGON2_MAX_CONCURRENCY,
     },
     password: { minLength: env.PASSWORD_MIN_LENGTH, requireClasses: env.PASSWORD_REQUIRE_CLASSES },
     lockout: {

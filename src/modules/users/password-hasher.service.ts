@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { type HashAlgorithm, parsePasswordHash, verifyWerkzeugHash } from './password-hash-formats.js';
@@ -13,8 +14,10 @@ export interface VerifyResult {
 
 /**
  * argon2id through @node-rs/argon2 (DESIGN §2). Hashing runs off the event loop on the
- * libuv pool; `maxConcurrent` bounds how many run at once so a burst of logins cannot
- * take every thread (UV_THREADPOOL_SIZE is set from the cores in main.ts).
+ * libuv pool (UV_THREADPOOL_SIZE is set from the cores in main.ts). At most
+ * ARGON2_MAX_CONCURRENCY hashes run at once (default: the cores); the rest wait in a
+ * queue, so a burst of logins cannot take every pool thread nor hold more than that many
+ * 19 MiB buffers, and token-checked reads keep a share of the CPU.
  */
 @Injectable()
 export class PasswordHasher {
@@ -22,6 +25,7 @@ export class PasswordHasher {
   private readonly paramsTag: string;
   /** A real hash of a random password: unknown accounts cost one verify, like known ones. */
   private dummyHash: Promise<string> | undefined;
+  private readonly limit: LimitFunction;
 
   constructor(@InjectConfig() config: AppConfig) {
     this.options = {
@@ -30,11 +34,12 @@ export class PasswordHasher {
       timeCost: config.argon2.timeCost,
       parallelism: config.argon2.parallelism,
     };
+    this.limit = pLimit(config.argon2.maxConcurrency);
     this.paramsTag = `$argon2id$v=19$m=${this.options.memoryCost},t=${this.options.timeCost},p=${this.options.parallelism}$`;
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, this.options);
+    return this.limit(() => hash(password, this.options));
   }
 
   /**
@@ -55,16 +60,18 @@ export class PasswordHasher {
   private async matches(storedHash: string, password: string): Promise<boolean> {
     // Our own hashes skip the strict parse: the library reads them, whatever their parameters.
     if (storedHash.startsWith('$argon2id$') || storedHash.startsWith('$argon2i$')) {
-      return verify(storedHash, password);
+      return this.limit(() => verify(storedHash, password));
     }
     const parsed = parsePasswordHash(storedHash);
     if (!parsed.ok) return false;
     switch (parsed.hash.algorithm) {
       case 'bcrypt':
-        return bcrypt.compare(password, storedHash);
+        return this.limit(() => bcrypt.compare(password, storedHash));
       case 'pbkdf2':
-      case 'scrypt':
-        return verifyWerkzeugHash(parsed.hash, password);
+      case 'scrypt': {
+        const werkzeug = parsed.hash;
+        return this.limit(() => verifyWerkzeugHash(werkzeug, password));
+      }
       case 'argon2id':
       case 'argon2i':
         return false; // unreachable: verified above
@@ -80,7 +87,8 @@ export class PasswordHasher {
   /** Spends the same work as a real verify and always fails. */
   async verifyDummy(password: string): Promise<false> {
     this.dummyHash ??= this.hash(`dummy-${Math.random()}-${Date.now()}`);
-    await verify(await this.dummyHash, password).catch(() => false);
+    const dummy = await this.dummyHash;
+    await this.limit(() => verify(dummy, password)).catch(() => false);
     return false;
   }
 }
