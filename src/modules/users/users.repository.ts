@@ -90,6 +90,11 @@ export class UsersRepository {
     }
   }
 
+  /** Writes columns without reading the row back (hot paths: login, password change). */
+  async set(id: string, changes: UserChanges, tx?: Tx): Promise<void> {
+    await managerOf(this.dataSource, tx).update(User, { id }, changes);
+  }
+
   async update(id: string, changes: UserChanges, tx?: Tx): Promise<User | null> {
     const manager = managerOf(this.dataSource, tx);
     try {

@@ -310,7 +310,7 @@ export class UsersService {
 
   /** Sets a new password hash inside `tx` (password change, reset, rehash on login). */
   async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<void> {
-    await this.users.update(userId, { passwordHash: hash }, tx);
+    await this.users.set(userId, { passwordHash: hash }, tx);
   }
 
   async recordLogout(tx: Tx, userId: string, sessionIds: string[], reason: string): Promise<void> {
@@ -336,7 +336,7 @@ export class UsersService {
   }
 
   async markLoggedIn(tx: Tx, userId: string, rehash: string | null): Promise<void> {
-    await this.users.update(
+    await this.users.set(
       userId,
       rehash === null ? { lastLoginAt: new Date() } : { lastLoginAt: new Date(), passwordHash: rehash },
       tx,
