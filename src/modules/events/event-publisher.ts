@@ -14,5 +14,5 @@ export class EventPublisher {
 }
 
 export function userEvent<T extends UserEventType>(type: T, userId: string, data: UserEventPayloads[T]): UserEvent {
-  return { type, userId, data } as UserEvent;
+  return { type, userId, data };
 }

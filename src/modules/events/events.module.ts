@@ -1,14 +1,23 @@
 import { Global, Module } from '@nestjs/common';
 import { EventPublisher } from './event-publisher.js';
+import { OutboxMetrics } from './outbox-metrics.js';
+import { OutboxRelay } from './outbox-relay.service.js';
 import { OutboxRepository } from './outbox.repository.js';
-import { RELAY_STATUS, type RelayStatus } from './relay-status.js';
+import { RELAY_STATUS } from './relay-status.js';
 
-const disabledRelay: RelayStatus = { brokerState: () => 'disabled' };
-
-/** The outbox port (global: every feature records events through it). The relay joins in the events issue. */
+/**
+ * The outbox port (global: every feature records events through it) and the Kafka relay
+ * behind it. Without KAFKA_BROKERS the relay stays off and reports 'disabled'.
+ */
 @Global()
 @Module({
-  providers: [OutboxRepository, EventPublisher, { provide: RELAY_STATUS, useValue: disabledRelay }],
+  providers: [
+    OutboxRepository,
+    EventPublisher,
+    OutboxMetrics,
+    OutboxRelay,
+    { provide: RELAY_STATUS, useExisting: OutboxRelay },
+  ],
   exports: [EventPublisher, OutboxRepository, RELAY_STATUS],
 })
 export class EventsModule {}

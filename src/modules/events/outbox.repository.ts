@@ -4,13 +4,47 @@ import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { managerOf, type Tx } from '#src/database/transaction.js';
 import { OutboxEvent } from './outbox-event.entity.js';
+import type { PendingOutboxRow } from './outbox-message.js';
 import type { UserEvent } from './user-events.js';
+
+/**
+ * The relay lock: an advisory lock in the two-int4 key space (which never collides with
+ * the one-bigint migration lock). Arbitrary but fixed.
+ */
+const RELAY_LOCK_SPACE = 73_012_261;
+const RELAY_LOCK_KEY = 1;
+
+/**
+ * A relay transaction left open by a vanished process (host gone, no TCP reset) would hold
+ * the relay lock until TCP keepalive notices; PostgreSQL ends it after this much idleness.
+ * Far above one publish (bounded by the Kafka client's timeouts).
+ */
+const RELAY_IDLE_IN_TRANSACTION_MS = 60_000;
+
+export type RelayBatchResult =
+  | { kind: 'busy' }
+  | { kind: 'idle' }
+  | { kind: 'published'; count: number }
+  | { kind: 'failed'; count: number; error: unknown };
+
+interface PendingRowRecord {
+  id: string;
+  event_id: string;
+  event_type: string;
+  aggregate_id: string;
+  payload: Record<string, unknown>;
+  occurred_at: Date;
+}
 
 @Injectable()
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the events inside the caller's transaction: they commit or vanish with the change. */
+  /**
+   * Inserts the events inside the caller's transaction: they commit or vanish with the change.
+   * The bigserial id is drawn here; transactions that change the same user row are
+   * serialised by that row's lock, so their ids follow their commit order.
+   */
   async insert(tx: Tx, events: UserEvent[]): Promise<void> {
     if (events.length === 0) return;
     await tx.manager.insert(
@@ -30,4 +64,87 @@ export class OutboxRepository {
     );
     return Number(rows[0]?.n ?? 0);
   }
+
+  /**
+   * One relay step, in one transaction: take the relay lock (or answer `busy` at once when
+   * another instance holds it), claim the oldest pending rows, hand them to `publish`,
+   * then mark them published, or count the failed attempt, and commit.
+   *
+   * Ordering: only the holder of the relay lock claims rows, and it claims the lowest
+   * pending ids, so rows of one user leave in id order even with several instances (with
+   * SKIP LOCKED alone, instance B could take a user's later rows while A still holds the
+   * earlier ones, and publish them first). The lock is transaction-scoped: it cannot
+   * outlive a crashed instance, and failover is the next poll of any other instance.
+   * `FOR UPDATE SKIP LOCKED` stays as the row claim so that nothing else ever waits on it.
+   */
+  async relayBatch(limit: number, publish: (rows: PendingOutboxRow[]) => Promise<void>): Promise<RelayBatchResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const [lock] = await manager.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS locked',
+        [RELAY_LOCK_SPACE, RELAY_LOCK_KEY],
+      );
+      if (lock?.locked !== true) return { kind: 'busy' };
+      await manager.query(`SET LOCAL idle_in_transaction_session_timeout = ${RELAY_IDLE_IN_TRANSACTION_MS}`);
+      const records = await manager.query<PendingRowRecord[]>(
+        `SELECT id, event_id, event_type, aggregate_id, payload, occurred_at
+           FROM outbox_events
+          WHERE published_at IS NULL
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (records.length === 0) return { kind: 'idle' };
+      const ids = records.map((r) => r.id);
+      try {
+        await publish(records.map(toPendingRow));
+      } catch (error) {
+        await manager.query(
+          'UPDATE outbox_events SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])',
+          [ids, describeError(error)],
+        );
+        return { kind: 'failed', count: records.length, error };
+      }
+      await manager.query(
+        'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])',
+        [ids],
+      );
+      return { kind: 'published', count: records.length };
+    });
+  }
+
+  /** Deletes published rows older than `before`, in chunks so no statement runs long; returns the count. */
+  async purgePublished(before: Date, chunk = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.dataSource.query<[unknown[], number]>(
+        `DELETE FROM outbox_events
+          WHERE id IN (SELECT id FROM outbox_events
+                        WHERE published_at IS NOT NULL AND published_at < $1
+                        LIMIT $2)`,
+        [before, chunk],
+      );
+      const deleted = result[1];
+      total += deleted;
+      if (deleted < chunk) return total;
+    }
+  }
+}
+
+function toPendingRow(r: PendingRowRecord): PendingOutboxRow {
+  return {
+    id: String(r.id),
+    eventId: r.event_id,
+    eventType: r.event_type,
+    aggregateId: r.aggregate_id,
+    payload: r.payload,
+    occurredAt: r.occurred_at,
+  };
+}
+
+/** Stored in last_error: the error's class and message, never a payload. */
+function describeError(error: unknown): string {
+  const e = error as { name?: string; message?: string; type?: string };
+  const text = `${e.name ?? 'Error'}${e.type === undefined ? '' : ` (${e.type})`}: ${e.message ?? String(error)}`;
+  return text.slice(0, 1000);
 }

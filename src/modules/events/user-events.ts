@@ -14,7 +14,10 @@ interface UserSnapshot {
 }
 
 export interface UserEventPayloads {
-  'user.created': UserSnapshot & { is_verified: boolean; source: 'register' | 'admin' | 'import' | 'bootstrap' | 'legacy' };
+  'user.created': UserSnapshot & {
+    is_verified: boolean;
+    source: 'register' | 'admin' | 'import' | 'bootstrap' | 'legacy';
+  };
   'user.updated': { user_id: string; updated_fields: string[]; actor_id: string | null };
   'user.deleted': { user_id: string; actor_id: string | null };
   'user.logged_in': { user_id: string; session_id: string; ip_address: string | null; user_agent: string | null };
