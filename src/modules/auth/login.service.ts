@@ -96,8 +96,10 @@ export class LoginService {
       throw new AppException('USER_1004');
     }
     const opened = await this.transactions.run(async (tx) => {
-      const o = await this.sessions.open(tx, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
+      // The user row first, then sessions: every transaction that touches both takes them
+      // in this order (password change, deactivation, erasure), so they cannot deadlock.
       await this.users.markLoggedIn(tx, user.id, result.rehash);
+      const o = await this.sessions.open(tx, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
       await this.users.addLoginHistory(
         { userId: user.id, ip: meta.ip, userAgent: meta.userAgent, success: true, reason: null },
         tx,
