@@ -14,6 +14,19 @@ export class TransactionRunner {
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.dataSource.transaction((manager) => work({ manager }));
   }
+
+  /**
+   * A transaction that first takes the user's advisory lock, so the transactions of one
+   * user commit one after another and their outbox rows get ids in commit order: the relay
+   * then publishes each user's events in order. Taken first, before any row lock, so two
+   * such transactions can never wait on each other in opposite orders.
+   */
+  runForUser<T>(userId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [userId]);
+      return work({ manager });
+    });
+  }
 }
 
 /** The manager of `tx`, or the data source's own when there is no transaction. */

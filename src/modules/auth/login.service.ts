@@ -3,7 +3,7 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { TransactionRunner } from '#src/database/transaction.js';
+import { TransactionRunner, type Tx } from '#src/database/transaction.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
@@ -95,7 +95,7 @@ export class LoginService {
       });
       throw new AppException('USER_1004');
     }
-    const opened = await this.transactions.run(async (tx) => {
+    const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
       await this.users.markLoggedIn(tx, user.id, result.rehash);
@@ -129,7 +129,7 @@ export class LoginService {
     if (!result.ok || !result.user.isActive) return { valid: false };
     if (result.rehash !== null) {
       const rehash = result.rehash;
-      await this.transactions.run((tx) => this.users.markLoggedIn(tx, result.user.id, rehash));
+      await this.transactions.runForUser(result.user.id, (tx) => this.users.markLoggedIn(tx, result.user.id, rehash));
       await this.users.afterWrite(result.user.id, []);
     }
     return { valid: true, user: toUserResponse(result.user) };
@@ -180,7 +180,7 @@ export class LoginService {
     locked: { lockedUntil: Date; failures: number },
     meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run(async (tx) => {
+    const work = async (tx: Tx): Promise<void> => {
       await this.audit.record(
         'security.lockout',
         {
@@ -200,7 +200,8 @@ export class LoginService {
           }),
         );
       }
-    });
+    };
+    await (user === null ? this.transactions.run(work) : this.transactions.runForUser(user.id, work));
   }
 
   /** Admin unlock: clears the lock of the user's email and username. */

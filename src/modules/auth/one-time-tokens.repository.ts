@@ -14,6 +14,15 @@ export class OneTimeTokensRepository {
     await managerOf(this.dataSource, tx).insert(OneTimeToken, data);
   }
 
+  /** Whose token this is (used or not), so the consuming transaction can take that user's lock first. */
+  async ownerOf(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | null> {
+    const rows: { user_id: string }[] = await this.dataSource.query(
+      'SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2',
+      [tokenHash, purpose],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
   /** Marks a live token used, in one statement: a token works exactly once even under concurrency. */
   async consume(tokenHash: string, purpose: OneTimeTokenPurpose, tx: Tx): Promise<string | null> {
     const result: [{ user_id: string }[], number] = await tx.manager.query(

@@ -42,7 +42,7 @@ export class PasswordService {
     if (!valid) throw new AppException('USER_1001');
     this.users.assertPasswordPolicy(newPassword);
     const hash = await this.hasher.hash(newPassword);
-    const revoked = await this.transactions.run(async (tx) => {
+    const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
       await this.users.setPasswordHash(tx, principal.userId, hash);
       const ids = await this.sessions.revokeAllForUser(principal.userId, 'password_changed', tx, principal.sessionId);
       if (ids.length > 0) await this.users.recordLogout(tx, principal.userId, ids, 'password_changed');
@@ -83,8 +83,11 @@ export class PasswordService {
   async reset(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
     this.users.assertPasswordPolicy(newPassword);
     const hash = await this.hasher.hash(newPassword);
-    const result = await this.transactions.run(async (tx) => {
-      const userId = await this.oneTimeTokens.consume(hashToken(token), 'password_reset', tx);
+    const tokenHash = hashToken(token);
+    const owner = await this.oneTimeTokens.ownerOf(tokenHash, 'password_reset');
+    if (owner === null) throw new AppException('USER_1007');
+    const result = await this.transactions.runForUser(owner, async (tx) => {
+      const userId = await this.oneTimeTokens.consume(tokenHash, 'password_reset', tx);
       if (userId === null) throw new AppException('USER_1007');
       await this.users.setPasswordHash(tx, userId, hash);
       const ids = await this.sessions.revokeAllForUser(userId, 'password_reset', tx);
@@ -130,8 +133,11 @@ export class PasswordService {
   }
 
   async verifyEmail(token: string): Promise<void> {
-    const userId = await this.transactions.run(async (tx) => {
-      const id = await this.oneTimeTokens.consume(hashToken(token), 'email_verification', tx);
+    const tokenHash = hashToken(token);
+    const owner = await this.oneTimeTokens.ownerOf(tokenHash, 'email_verification');
+    if (owner === null) throw new AppException('USER_1007');
+    const userId = await this.transactions.runForUser(owner, async (tx) => {
+      const id = await this.oneTimeTokens.consume(tokenHash, 'email_verification', tx);
       if (id === null) throw new AppException('USER_1007');
       const user = await this.users.markVerified(tx, id);
       await this.events.record(tx, userEvent('user.email_verified', id, { user_id: id, email: user.email }));

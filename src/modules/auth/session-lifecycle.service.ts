@@ -36,7 +36,7 @@ export class SessionLifecycleService {
   private async onRefreshFailed(refreshToken: string, meta: RequestMeta): Promise<void> {
     const reuse = await this.sessions.detectReuse(refreshToken);
     if (reuse === null) return;
-    const revoked = await this.transactions.run(async (tx) => {
+    const revoked = await this.transactions.runForUser(reuse.userId, async (tx) => {
       const ids = await this.sessions.revoke([reuse.sessionId], 'refresh_reuse', tx);
       if (ids.length > 0) {
         await this.users.recordLogout(tx, reuse.userId, ids, 'refresh_reuse');
@@ -56,7 +56,7 @@ export class SessionLifecycleService {
   }
 
   async logoutAll(principal: UserPrincipal): Promise<void> {
-    const revoked = await this.transactions.run(async (tx) => {
+    const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
       const ids = await this.sessions.revokeAllForUser(principal.userId, 'logout_all', tx);
       if (ids.length > 0) await this.users.recordLogout(tx, principal.userId, ids, 'logout_all');
       return ids;
@@ -85,7 +85,7 @@ export class SessionLifecycleService {
     reason: string,
     audit?: { actorId: string; meta: RequestMeta },
   ): Promise<void> {
-    const revoked = await this.transactions.run(async (tx) => {
+    const revoked = await this.transactions.runForUser(userId, async (tx) => {
       const done = await this.sessions.revoke(ids, reason, tx);
       if (done.length > 0) await this.users.recordLogout(tx, userId, done, reason);
       if (audit !== undefined) {

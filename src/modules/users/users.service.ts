@@ -220,7 +220,7 @@ export class UsersService {
     }
     const fields = Object.keys(dto).filter((k) => dto[k as keyof typeof PROFILE_FIELDS] !== undefined);
     let revoked: string[] = [];
-    const updated = await this.transactions.run(async (tx) => {
+    const updated = await this.transactions.runForUser(id, async (tx) => {
       const user = await this.users.update(id, changes, tx);
       if (user === null) throw new AppException('USER_1101');
       if (fields.length > 0) {
@@ -241,8 +241,11 @@ export class UsersService {
   }
 
   async changeRole(id: string, role: Role, actorId: string, meta: RequestMeta): Promise<UserResponse> {
-    const current = await this.require(id);
-    const updated = await this.transactions.run(async (tx) => {
+    await this.require(id);
+    const updated = await this.transactions.runForUser(id, async (tx) => {
+      // Read under the user's lock, so old_role is the role this change replaced.
+      const current = await this.users.findById(id, tx);
+      if (current === null) throw new AppException('USER_1101');
       const user = (await this.users.update(id, { role }, tx)) as User;
       if (current.role !== role) {
         await this.events.record(
@@ -273,7 +276,7 @@ export class UsersService {
   async erase(id: string, actorId: string | null, meta: RequestMeta): Promise<void> {
     await this.require(id);
     let revoked: string[] = [];
-    await this.transactions.run(async (tx) => {
+    await this.transactions.runForUser(id, async (tx) => {
       await this.users.update(
         id,
         {
@@ -373,7 +376,7 @@ export class UsersService {
     if (await this.users.existsAdmin()) return;
     const existing = await this.users.findByEmail(normaliseEmail(email));
     if (existing !== null) {
-      await this.transactions.run(async (tx) => {
+      await this.transactions.runForUser(existing.id, async (tx) => {
         await this.users.update(existing.id, { role: 'admin', isActive: true }, tx);
         await this.events.record(
           tx,
