@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
+import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { http, newIdentity, registerAndLogin } from '../utils/http.js';
@@ -27,35 +28,9 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
-interface Received {
-  key: string | null;
-  value: any;
-  headers: Record<string, string>;
-  partition: number;
-}
+type Received = ReceivedMessage;
 
-/** Reads the whole topic from the beginning with a fresh group, as a downstream service would. */
-async function consume(brokers: string, topic: string): Promise<{ received: Received[]; stop: () => Promise<void> }> {
-  const kafka = new Kafka({ clientId: 'events-contract-test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `events-test-${randomUUID()}`, allowAutoTopicCreation: false });
-  const received: Received[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ message, partition }) => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-      received.push({
-        key: message.key?.toString() ?? null,
-        value: JSON.parse(message.value?.toString() ?? 'null'),
-        headers,
-        partition,
-      });
-      return Promise.resolve();
-    },
-  });
-  return { received, stop: () => consumer.disconnect() };
-}
+const consume = consumeTopic;
 
 async function waitFor<T>(
   what: string,

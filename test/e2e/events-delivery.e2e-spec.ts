@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { http, registerAndLogin } from '../utils/http.js';
@@ -25,34 +25,9 @@ const SKIP =
     : false;
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
-interface Received {
-  key: string | null;
-  value: any;
-  receivedAt: number;
-}
+type Received = ReceivedMessage;
 
-async function consume(brokers: string, topic: string): Promise<{ received: Received[]; stop: () => Promise<void> }> {
-  const kafka = new Kafka({ clientId: 'events-delivery-test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({
-    groupId: `events-test-${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 100,
-  });
-  const received: Received[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      received.push({
-        key: message.key?.toString() ?? null,
-        value: JSON.parse(message.value?.toString() ?? 'null'),
-        receivedAt: Date.now(),
-      });
-      return Promise.resolve();
-    },
-  });
-  return { received, stop: () => consumer.disconnect() };
-}
+const consume = consumeTopic;
 
 async function waitFor<T>(
   what: string,

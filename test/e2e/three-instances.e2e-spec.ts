@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, testPrefix, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { consumeTopic } from '../utils/kafka.js';
 
 /** Three instances on one PostgreSQL, Redis and Kafka behave as one service. */
 describe('three instances as one', () => {
@@ -88,16 +89,23 @@ describe('three instances as one', () => {
     'publishes every outbox event, none lost',
     { skip: process.env.TEST_KAFKA_BROKERS === undefined ? 'no Kafka' : false },
     async () => {
-      await Promise.all([a, b, c].map((app) => registerAndLogin(app.url)));
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const [row] = await sql<{ pending: string; total: string }>(
-          a.databaseUrl,
-          'SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, count(*) AS total FROM outbox_events',
-        );
-        if (row !== undefined && Number(row.pending) === 0 && Number(row.total) > 0) break;
-        assert.ok(Date.now() < deadline, `outbox not drained: ${JSON.stringify(row)}`);
-        await new Promise((r) => setTimeout(r, 250));
+      const consumer = await consumeTopic(process.env.TEST_KAFKA_BROKERS as string, topic);
+      try {
+        await Promise.all([a, b, c].map((app) => registerAndLogin(app.url)));
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const rows = await sql<{ event_id: string; published: boolean }>(
+            a.databaseUrl,
+            'SELECT event_id, published_at IS NOT NULL AS published FROM outbox_events',
+          );
+          const seen = new Set(consumer.received.map((m) => m.value.event_id as string));
+          const missing = rows.filter((r) => !seen.has(r.event_id));
+          if (rows.length > 0 && missing.length === 0 && rows.every((r) => r.published)) break;
+          assert.ok(Date.now() < deadline, `${missing.length} of ${rows.length} events not in Kafka`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } finally {
+        await consumer.stop();
       }
     },
   );
