@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { PASSWORD, ROOT, seedUsers, startService } from './harness.js';
+import { loginRequest, ROOT, seedUsers, startService } from './harness.js';
 
 const SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
 const CANDIDATES = [
@@ -32,24 +32,13 @@ async function main(): Promise<void> {
     const service = await startService(env);
     try {
       const users = await seedUsers(service.base, 40);
-      let i = 0;
       const rate = Math.max(1, Math.floor(ceiling.verifies_per_second * 0.7));
       const r = await autocannon({
         url: service.base,
         connections: Math.max(8, Math.ceil(rate / 10)),
         duration: SECONDS,
         overallRate: rate,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/auth/login',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ email: users[i++ % users.length].email, password: PASSWORD }),
-            }),
-          },
-        ],
+        requests: [loginRequest(users)],
       });
       const row = {
         memory_kib: c.m,

@@ -4,6 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
+import type autocannon from 'autocannon';
 import pg from 'pg';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -145,4 +146,43 @@ export async function refreshPool(base: string, users: SeededUser[], size: numbe
     pool.push(t.refresh_token as string);
   }
   return pool;
+}
+
+/** Autocannon requests shared by the benchmarks: each cycles through the seeded users. */
+export function loginRequest(users: SeededUser[]): autocannon.Request {
+  let i = 0;
+  return {
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req) => ({
+      ...req,
+      body: JSON.stringify({ email: users[i++ % users.length].email, password: PASSWORD }),
+    }),
+  };
+}
+
+export function meRequest(users: SeededUser[]): autocannon.Request {
+  let i = 0;
+  return {
+    method: 'GET',
+    path: '/api/v1/users/me',
+    setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${users[i++ % users.length].access}` } }),
+  };
+}
+
+/** Draws from a refresh-token pool and returns each rotated token to it. */
+export function refreshRequest(pool: string[]): autocannon.Request {
+  return {
+    method: 'POST',
+    path: '/api/v1/auth/refresh',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req) => ({
+      ...req,
+      body: JSON.stringify({ refresh_token: pool.shift() ?? 'exhausted-pool-token-000000000' }),
+    }),
+    onResponse: (status, body) => {
+      if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+    },
+  };
 }

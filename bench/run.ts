@@ -8,7 +8,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import { PASSWORD, ROOT, refreshPool, rssMb, seedUsers, startService } from './harness.js';
+import {
+  loginRequest,
+  meRequest,
+  PASSWORD,
+  refreshPool,
+  refreshRequest,
+  ROOT,
+  rssMb,
+  seedUsers,
+  startService,
+} from './harness.js';
 
 const root = ROOT;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -116,25 +126,7 @@ async function main(): Promise<void> {
     register.limit = 'argon2 ceiling';
     register.ratio = register.rps / ceiling.verifies_per_second;
 
-    let li = 0;
-    const login = await run(
-      'POST /auth/login',
-      {
-        url: base,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/auth/login',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ email: users[li++ % users.length].email, password: PASSWORD }),
-            }),
-          },
-        ],
-      },
-      pid,
-    );
+    const login = await run('POST /auth/login', { url: base, requests: [loginRequest(users)] }, pid);
     login.limit = 'argon2 ceiling';
     login.ratio = login.rps / ceiling.verifies_per_second;
 
@@ -143,66 +135,23 @@ async function main(): Promise<void> {
     // before it reports the previous answer, so a per-connection chain would reuse a
     // spent token (and rightly end its session).
     const pool = await refreshPool(base, users, CONNECTIONS * 2);
-    const refresh = await run(
-      'POST /auth/refresh',
-      {
-        url: base,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/auth/refresh',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ refresh_token: pool.shift() ?? 'exhausted-pool-token-000000000' }),
-            }),
-            onResponse: (status, body) => {
-              if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-            },
-          },
-        ],
-      },
-      pid,
-    );
+    const refresh = await run('POST /auth/refresh', { url: base, requests: [refreshRequest(pool)] }, pid);
     refresh.limit = 'target 2400/s';
     refresh.ratio = refresh.rps / 2400;
 
-    let mi = 0;
-    const meRequest = {
-      method: 'GET' as const,
-      path: '/api/v1/users/me',
-      setupRequest: (req: any) => ({
-        ...req,
-        headers: { authorization: `Bearer ${users[mi++ % users.length].access}` },
-      }),
-    };
-    const me = await run('GET /users/me', { url: base, requests: [meRequest] }, pid);
+    const me = await run('GET /users/me', { url: base, requests: [meRequest(users)] }, pid);
     me.limit = 'bare Redis route';
     me.ratio = me.rps / bare.rps;
 
     // Reads during a login burst: logins at full tilt on half the connections.
     const burst = run(
       'login burst (background)',
-      {
-        url: base,
-        connections: Math.max(4, CONNECTIONS / 2),
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/auth/login',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ email: users[li++ % users.length].email, password: PASSWORD }),
-            }),
-          },
-        ],
-      },
+      { url: base, connections: Math.max(4, CONNECTIONS / 2), requests: [loginRequest(users)] },
       pid,
     );
     const meDuring = await run(
       'GET /users/me during a login burst',
-      { url: base, connections: Math.max(4, CONNECTIONS / 2), requests: [meRequest] },
+      { url: base, connections: Math.max(4, CONNECTIONS / 2), requests: [meRequest(users)] },
       pid,
     );
     await burst;

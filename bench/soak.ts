@@ -7,7 +7,18 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { PASSWORD, ROOT, refreshPool, rssMb, seedUsers, type SeededUser, startService } from './harness.js';
+import {
+  loginRequest,
+  meRequest,
+  PASSWORD,
+  refreshPool,
+  refreshRequest,
+  ROOT,
+  rssMb,
+  seedUsers,
+  type SeededUser,
+  startService,
+} from './harness.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const LOAD = Number(process.env.SOAK_LOAD ?? 0.7);
@@ -15,20 +26,10 @@ const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 16);
 const CALIBRATION_SECONDS = Number(process.env.SOAK_CALIBRATION_SECONDS ?? 20);
 
 function mix(users: SeededUser[], pool: string[], tag: string): autocannon.Request[] {
-  let u = 0;
   let r = 0;
-  const user = (): SeededUser => users[u++ % users.length];
-  const read: autocannon.Request = {
-    method: 'GET',
-    path: '/api/v1/users/me',
-    setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${user().access}` } }),
-  };
-  const login: autocannon.Request = {
-    method: 'POST',
-    path: '/api/v1/auth/login',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: user().email, password: PASSWORD }) }),
-  };
+  let u = 0;
+  const read = meRequest(users);
+  const login = loginRequest(users);
   return [
     read,
     login,
@@ -38,24 +39,13 @@ function mix(users: SeededUser[], pool: string[], tag: string): autocannon.Reque
       path: '/api/v1/users/me',
       setupRequest: (req) => ({
         ...req,
-        headers: { authorization: `Bearer ${user().access}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${users[u++ % users.length].access}`, 'content-type': 'application/json' },
         body: JSON.stringify({ region: `region-${r++ % 50}` }),
       }),
     },
     login,
     read,
-    {
-      method: 'POST',
-      path: '/api/v1/auth/refresh',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({
-        ...req,
-        body: JSON.stringify({ refresh_token: pool.shift() ?? 'exhausted-pool-token-000000000' }),
-      }),
-      onResponse: (status, body) => {
-        if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-      },
-    },
+    refreshRequest(pool),
     {
       method: 'POST',
       path: '/api/v1/auth/register',

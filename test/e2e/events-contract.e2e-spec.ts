@@ -8,6 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
+import { waitFor } from '../utils/wait.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { http, newIdentity, registerAndLogin } from '../utils/http.js';
@@ -29,22 +30,7 @@ addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 type Received = ReceivedMessage;
-
 const consume = consumeTopic;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface OutboxRow {
   id: string;

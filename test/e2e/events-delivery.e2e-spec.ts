@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
+import { waitFor } from '../utils/wait.js';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { http, registerAndLogin } from '../utils/http.js';
@@ -26,22 +27,7 @@ const SKIP =
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 type Received = ReceivedMessage;
-
 const consume = consumeTopic;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface OutboxRow {
   id: string;

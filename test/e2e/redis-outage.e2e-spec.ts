@@ -3,14 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { http, newIdentity, registerAndLogin } from '../utils/http.js';
 import { ThrowawayRedis } from '../utils/redis-server.js';
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../utils/wait.js';
 
 describe('Redis outage', () => {
   let redis: ThrowawayRedis;
@@ -59,7 +52,11 @@ describe('Redis outage', () => {
     assert.equal(ready.body.details.cache.status, 'degraded');
 
     await redis.up();
-    await eventually(async () => (await http(t.url, 'GET', '/stats')).body.cache === 'healthy', 'the cache to recover');
+    await waitFor(
+      'the cache to recover',
+      async () => (await http(t.url, 'GET', '/stats')).body.cache === 'healthy',
+      15_000,
+    );
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 200);
     // A session opened while Redis was down is alive after it returns (the key is rebuilt from PostgreSQL).
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: openedDuringOutage.access })).status, 200);

@@ -15,6 +15,7 @@ import type { User } from '#src/modules/users/user.entity.js';
 import { UsersService } from '#src/modules/users/users.service.js';
 import { lockoutSubject } from './lockout.policy.js';
 import { LockoutService } from './lockout.service.js';
+import type { OneTimeTokenPurpose } from './one-time-token.entity.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 
 const RESET_TTL_MS = 30 * 60 * 1000;
@@ -55,23 +56,24 @@ export class PasswordService {
     await this.users.afterWrite(principal.userId, revoked);
   }
 
+  /** A new one-time token for the user; older unused ones of the same purpose stop working. */
+  private async issueToken(userId: string, purpose: OneTimeTokenPurpose, ttlMs: number): Promise<string> {
+    const token = newOpaqueToken();
+    await this.transactions.run(async (tx) => {
+      await this.oneTimeTokens.invalidateAll(userId, purpose, tx);
+      await this.oneTimeTokens.insert(
+        { userId, purpose, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlMs) },
+        tx,
+      );
+    });
+    return token;
+  }
+
   /** Always 202: whether the account exists is never revealed. The mail goes out in the background. */
   async forgot(email: string): Promise<void> {
     const user = await this.users.findByEmail(email);
     if (user === null || !user.isActive || user.deletedAt !== null) return;
-    const token = newOpaqueToken();
-    await this.transactions.run(async (tx) => {
-      await this.oneTimeTokens.invalidateAll(user.id, 'password_reset', tx);
-      await this.oneTimeTokens.insert(
-        {
-          userId: user.id,
-          purpose: 'password_reset',
-          tokenHash: hashToken(token),
-          expiresAt: new Date(Date.now() + RESET_TTL_MS),
-        },
-        tx,
-      );
-    });
+    const token = await this.issueToken(user.id, 'password_reset', RESET_TTL_MS);
     this.mail.sendInBackground({
       to: user.email,
       subject: 'Reset your password',
@@ -112,19 +114,7 @@ export class PasswordService {
   /** Mails a fresh verification link (older ones stop working); nothing for verified users. */
   async sendVerificationTo(user: Pick<User, 'id' | 'email' | 'isVerified'>): Promise<void> {
     if (user.isVerified) return;
-    const token = newOpaqueToken();
-    await this.transactions.run(async (tx) => {
-      await this.oneTimeTokens.invalidateAll(user.id, 'email_verification', tx);
-      await this.oneTimeTokens.insert(
-        {
-          userId: user.id,
-          purpose: 'email_verification',
-          tokenHash: hashToken(token),
-          expiresAt: new Date(Date.now() + VERIFY_TTL_MS),
-        },
-        tx,
-      );
-    });
+    const token = await this.issueToken(user.id, 'email_verification', VERIFY_TTL_MS);
     this.mail.sendInBackground({
       to: user.email,
       subject: 'Verify your email',
