@@ -3,10 +3,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { clientErrorHandler, frameworkErrors } from './common/http/client-error.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
+import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
+import { collectRouteFacts, finalizeOpenApi } from './common/http/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -37,8 +40,9 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     trustProxy: config.http.trustProxy,
     genReqId: requestIdOf,
     logger: false,
-    disableRequestLogging: true,
     routerOptions: { maxParamLength: 256 },
+    clientErrorHandler,
+    frameworkErrors,
   });
   let app: NestFastifyApplication;
   try {
@@ -60,6 +64,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpMetrics(fastify);
+  registerMethodNotAllowed(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -93,7 +98,7 @@ async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
 }
 
 function setupSwagger(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+  const generated = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('user-service')
@@ -105,5 +110,8 @@ function setupSwagger(app: NestFastifyApplication): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Service-Token' }, 'service-token')
       .build(),
   );
+  // The decorators give the shapes; the guards' and pipes' own metadata give security, UUID
+  // parameters and the error answers every route of a kind shares (common/http/openapi.ts).
+  const document = finalizeOpenApi(generated, collectRouteFacts(app));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

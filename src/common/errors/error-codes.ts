@@ -23,8 +23,12 @@ export const ERROR_CODES = {
   // Not in the design's table; added so every 4xx has a code (docs/decisions.md).
   COMMON_1400: { status: 400, message: 'Malformed request body' },
   COMMON_1405: { status: 405, message: 'Method not allowed' },
+  // Answered by the HTTP parser's client-error handler (common/http/client-error.ts).
+  COMMON_1408: { status: 408, message: 'Request timeout' },
   COMMON_1413: { status: 413, message: 'Request body too large' },
+  COMMON_1414: { status: 414, message: 'URI too long' },
   COMMON_1415: { status: 415, message: 'Unsupported media type' },
+  COMMON_1431: { status: 431, message: 'Request header fields too large' },
   COMMON_1500: { status: 500, message: 'Internal server error' },
   COMMON_1503: { status: 503, message: 'A dependency is unavailable' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -24,6 +24,16 @@ describe('error mapper', () => {
     assert.equal(mapError(badJson).code, 'COMMON_1400');
   });
 
+  it('answers 400 for text PostgreSQL cannot store (NUL, invalid UTF-8), not 500', () => {
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      driverError: { code: '22021' },
+    });
+    const mapped = mapError(nul);
+    assert.equal(mapped.status, 400);
+    assert.equal(mapped.code, 'COMMON_1000');
+    assert.equal(mapped.unexpected, false);
+  });
+
   it('turns database outages into 503 and anything else into a 500 that leaks nothing', () => {
     assert.equal(
       mapError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })).status,

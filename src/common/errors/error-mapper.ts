@@ -35,6 +35,13 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 /** Connection-level failures of PostgreSQL or the pool: the dependency is down. */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 const UNAVAILABLE_SQLSTATE = /^(08|57P0|53)/; // connection exception, admin shutdown, insufficient resources
+/** Text PostgreSQL cannot store (NUL, bytes invalid in UTF-8): the client's input, not our fault. */
+const UNSTORABLE_TEXT_SQLSTATE = new Set(['22021', '22P05']);
+
+function sqlStateOf(error: object): unknown {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  return e.driverError?.code ?? e.code;
+}
 
 function fromCode(code: ErrorCode, message?: string, details: unknown = null): MappedError {
   return {
@@ -85,6 +92,12 @@ export function mapError(exception: unknown): MappedError {
   if (typeof exception === 'object' && exception !== null) {
     const e = exception as { code?: unknown; statusCode?: unknown; message?: unknown };
     if (isDependencyUnavailable(exception)) return fromCode('COMMON_1503');
+    const sqlState = sqlStateOf(exception);
+    if (typeof sqlState === 'string' && UNSTORABLE_TEXT_SQLSTATE.has(sqlState)) {
+      return fromCode('COMMON_1000', undefined, [
+        { field: '(input)', errors: ['contains a character that cannot be stored'] },
+      ]);
+    }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return fromCode(STATUS_CODES[e.statusCode] ?? 'COMMON_1000');
     }

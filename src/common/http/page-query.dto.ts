@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { toStrictInt } from './dto-rules.js';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
@@ -9,7 +10,7 @@ export const MAX_PAGE_LIMIT = 100;
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toStrictInt)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
@@ -17,7 +18,7 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toStrictInt)
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_LIMIT)

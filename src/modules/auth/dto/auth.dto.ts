@@ -1,28 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ApiSchemaRules } from '#src/common/http/openapi.js';
 import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 
+const EMAIL_OR_USERNAME = { anyOf: [{ required: ['email'] }, { required: ['username'] }] };
+
+/** `email` or `username` (one of them is required; with both, `email` is used), and `password`. */
+@ApiSchemaRules(EMAIL_OR_USERNAME)
 export class LoginRequestDto {
-  @ApiPropertyOptional({ format: 'email', maxLength: 320, description: 'email or username is required' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 320, description: 'email or username is required' })
   @ValidateIf((o: LoginRequestDto) => o.username === undefined || o.email !== undefined)
   @IsString()
+  @MinLength(1)
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: 32 })
-  @ValidateIf((o: LoginRequestDto) => o.email === undefined)
+  @ApiPropertyOptional({ minLength: 1, maxLength: 32 })
+  @ValidateIf((o: LoginRequestDto) => o.email === undefined || o.username !== undefined)
   @IsString()
   @MinLength(1)
   @MaxLength(32)
   username?: string;
 
-  @ApiProperty({ maxLength: 1024 })
+  @ApiProperty({ minLength: 1, maxLength: 1024 })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
   password!: string;
 }
 
+@ApiSchemaRules(EMAIL_OR_USERNAME)
 export class VerifyCredentialsRequestDto extends LoginRequestDto {}
 
 const TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
@@ -35,21 +42,26 @@ export class RefreshRequestDto {
 }
 
 export class ChangePasswordRequestDto {
-  @ApiProperty({ maxLength: 1024 })
+  @ApiProperty({ minLength: 1, maxLength: 1024 })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
   current_password!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   new_password!: string;
 }
 
 export class ForgotPasswordRequestDto {
-  @ApiProperty({ format: 'email', maxLength: 320 })
+  @ApiProperty({
+    maxLength: 320,
+    minLength: 1,
+    description: 'the account email; any string is answered 202, so the answer never tells whether an account exists',
+  })
   @IsString()
+  @MinLength(1)
   @MaxLength(320)
   email!: string;
 }
@@ -60,7 +72,7 @@ export class ResetPasswordRequestDto {
   @MaxLength(256)
   token!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   new_password!: string;
@@ -74,11 +86,12 @@ export class VerifyEmailRequestDto {
 }
 
 export class TokenResponseDto {
-  @ApiProperty() access_token!: string;
-  @ApiProperty() refresh_token!: string;
+  @ApiProperty({ description: 'a JWT', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' })
+  access_token!: string;
+  @ApiProperty({ pattern: TOKEN.source }) refresh_token!: string;
   @ApiProperty({ enum: ['bearer'] }) token_type!: 'bearer';
-  @ApiProperty({ description: 'seconds' }) expires_in!: number;
-  @ApiProperty({ description: 'seconds' }) refresh_expires_in!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'seconds' }) expires_in!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'seconds' }) refresh_expires_in!: number;
 }
 
 export class VerifyCredentialsResponseDto {

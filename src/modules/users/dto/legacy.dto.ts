@@ -14,12 +14,19 @@ export class LegacyCreateUserRequestDto {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   password!: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 100,
+    pattern: NO_CONTROL_CHARS.source,
+    nullable: true,
+    description: 'defaults to the username',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)

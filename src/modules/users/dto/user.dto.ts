@@ -1,23 +1,41 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { NO_CONTROL_CHARS, PHONE_PATTERN, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
+import {
+  NO_CONTROL_CHARS,
+  OptionalNonNull,
+  PHONE_PATTERN,
+  USERNAME_PATTERN,
+  toStrictInt,
+  VISIBLE_TEXT_PATTERN,
+} from '#src/common/http/dto-rules.js';
 import { ROLES, type Role } from '../user.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export class RegisterRequestDto {
-  @ApiProperty({ example: 'ada@example.com', format: 'email', maxLength: 320 })
+  @ApiProperty({
+    example: 'ada@example.com',
+    format: 'email',
+    maxLength: 320,
+    description: 'trimmed and lower-cased; an address the service cannot deliver to is USER_1104',
+  })
   @IsString()
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ example: 'Correct-Horse-9', minLength: 8, maxLength: 128, description: 'DESIGN §6 policy' })
+  @ApiProperty({
+    example: 'Correct-Horse-9',
+    minLength: 8,
+    maxLength: 128,
+    description:
+      'DESIGN §6 policy: by default upper and lower case, a digit and a symbol, and not a common password (USER_1103 names the rule broken)',
+  })
   @IsString()
   @MaxLength(1024)
   password!: string;
 
-  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100 })
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 100, pattern: VISIBLE_TEXT_PATTERN.source })
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -25,22 +43,23 @@ export class RegisterRequestDto {
   @Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' })
   name!: string;
 
-  @ApiPropertyOptional({ example: 'ada', pattern: USERNAME_PATTERN.source })
+  @ApiPropertyOptional({ type: String, example: 'ada', pattern: USERNAME_PATTERN.source, nullable: true })
   @IsOptional()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, ".", "_" or "-"' })
   username?: string;
 
-  @ApiPropertyOptional({ example: '+44 20 7946 0000', pattern: PHONE_PATTERN.source })
+  @ApiPropertyOptional({ type: String, example: '+44 20 7946 0000', pattern: PHONE_PATTERN.source, nullable: true })
   @IsOptional()
   @IsString()
   @Matches(PHONE_PATTERN, { message: 'phone must be digits with optional +, spaces, dashes and parentheses' })
   phone?: string;
 }
 
+/** A profile update: fields left out keep their value; `null` clears a nullable field. */
 export class UpdateProfileRequestDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, pattern: VISIBLE_TEXT_PATTERN.source })
+  @OptionalNonNull()
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -48,40 +67,40 @@ export class UpdateProfileRequestDto {
   @Matches(NO_CONTROL_CHARS, { message: 'name must not contain control characters' })
   name?: string;
 
-  @ApiPropertyOptional({ pattern: USERNAME_PATTERN.source, nullable: true })
+  @ApiPropertyOptional({ type: String, pattern: USERNAME_PATTERN.source, nullable: true })
   @IsOptional()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 letters, digits, ".", "_" or "-"' })
   username?: string;
 
-  @ApiPropertyOptional({ pattern: PHONE_PATTERN.source })
+  @ApiPropertyOptional({ type: String, pattern: PHONE_PATTERN.source, nullable: true })
   @IsOptional()
   @IsString()
   @Matches(PHONE_PATTERN, { message: 'phone must be digits with optional +, spaces, dashes and parentheses' })
   phone?: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ type: String, maxLength: 100, pattern: NO_CONTROL_CHARS.source, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @Matches(NO_CONTROL_CHARS)
   business_type?: string;
 
-  @ApiPropertyOptional({ maxLength: 50 })
+  @ApiPropertyOptional({ type: String, maxLength: 50, pattern: NO_CONTROL_CHARS.source, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(50)
   @Matches(NO_CONTROL_CHARS)
   business_number?: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ type: String, maxLength: 100, pattern: NO_CONTROL_CHARS.source, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @Matches(NO_CONTROL_CHARS)
   industry?: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ type: String, maxLength: 100, pattern: NO_CONTROL_CHARS.source, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -91,30 +110,30 @@ export class UpdateProfileRequestDto {
 
 export class AdminCreateUserRequestDto extends RegisterRequestDto {
   @ApiPropertyOptional({ enum: ROLES, default: 'user' })
-  @IsOptional()
+  @OptionalNonNull()
   @IsIn(ROLES)
   role?: Role;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNonNull()
   @IsBoolean()
   is_verified?: boolean;
 }
 
 export class AdminUpdateUserRequestDto extends UpdateProfileRequestDto {
   @ApiPropertyOptional({ format: 'email', maxLength: 320 })
-  @IsOptional()
+  @OptionalNonNull()
   @IsString()
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ description: 'false ends every session of the user' })
-  @IsOptional()
+  @OptionalNonNull()
   @IsBoolean()
   is_active?: boolean;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNonNull()
   @IsBoolean()
   is_verified?: boolean;
 }
@@ -129,23 +148,26 @@ const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
 export class ListUsersQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toStrictInt)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toStrictInt)
   @IsInt()
   @Min(1)
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ maxLength: 100, description: 'matches email, username or name' })
+  @ApiPropertyOptional({
+    maxLength: 100,
+    description: 'matches email, username or name (a substring, case-insensitive)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -190,7 +212,7 @@ export class PublicUserDto {
 
 export class UserPageDto {
   @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() page!: number;
-  @ApiProperty() limit!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) page!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100 }) limit!: number;
 }
