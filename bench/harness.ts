@@ -9,6 +9,7 @@ import pg from 'pg';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const PASSWORD = 'Bench-Passw0rd-1';
+export const V8_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -77,7 +78,8 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism()));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [`${ROOT}dist/src/main.js`], {
+  // The same V8 heap flags as `npm start` and the image (see docs/operations.md).
+  const child = spawn(process.execPath, [...V8_FLAGS, `${ROOT}dist/src/main.js`], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
