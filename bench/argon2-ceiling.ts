@@ -5,7 +5,7 @@ import { Algorithm, hash, verify } from '@node-rs/argon2';
 const cores = availableParallelism();
 const options = {
   algorithm: Algorithm.Argon2id,
-  memoryCost: Number(process.env.ARGON2_MEMORY_KIB ?? 19456),
+  memoryCost: Number(process.env.ARGON2_MEMORY_KIB ?? 32768),
   timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
   parallelism: Number(process.env.ARGON2_PARALLELISM ?? 1),
 };

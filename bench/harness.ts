@@ -71,7 +71,7 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${dbName}`;
   const argon2 = {
-    ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB ?? '19456',
+    ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB ?? '32768',
     ARGON2_TIME_COST: process.env.ARGON2_TIME_COST ?? '2',
     ARGON2_PARALLELISM: process.env.ARGON2_PARALLELISM ?? '1',
   };

@@ -37,6 +37,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: '0',
     HOST: '127.0.0.1',
     RATE_LIMIT_ENABLED: 'false',
+    // Tests hash at OWASP's minimum to stay quick; the cost itself is the benchmark's business.
+    ARGON2_MEMORY_KIB: '19456',
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
     REDIS_KEY_PREFIX: options.redisPrefix ?? testPrefix(),
