@@ -181,6 +181,37 @@ describe('admin routes and roles', () => {
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 401);
   });
 
+  it('never removes the last active admin', async () => {
+    const me = await http(t.url, 'GET', '/api/v1/users/me', { token: admin });
+    const rootId = me.body.id as string;
+    for (const [method, path, body] of [
+      ['PUT', `/api/v1/users/${rootId}/role`, { role: 'user' }],
+      ['PATCH', `/api/v1/users/${rootId}`, { is_active: false }],
+      ['DELETE', `/api/v1/users/${rootId}`, undefined],
+    ] as const) {
+      const res = await http(t.url, method, path, { token: admin, body });
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.equal(res.body.error_code, 'COMMON_1003');
+    }
+    // With a second admin, the first may step down.
+    const other = await registerAndLogin(t.url);
+    assert.equal(
+      (await http(t.url, 'PUT', `/api/v1/users/${other.id}/role`, { token: admin, body: { role: 'admin' } })).status,
+      200,
+    );
+    assert.equal(
+      (await http(t.url, 'PUT', `/api/v1/users/${rootId}/role`, { token: other.access, body: { role: 'moderator' } }))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await http(t.url, 'PUT', `/api/v1/users/${rootId}/role`, { token: other.access, body: { role: 'admin' } }))
+        .status,
+      200,
+    );
+    assert.equal((await http(t.url, 'DELETE', `/api/v1/users/${other.id}`, { token: admin })).status, 204);
+  });
+
   it('refuses admin routes to users (403) and to anonymous callers (401)', async () => {
     const u = await registerAndLogin(t.url);
     const target = `/api/v1/users/${u.id}`;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
+import { freePort, type ServiceProcess, spawnService } from '../utils/service-process.js';
 import { waitFor } from '../utils/wait.js';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
@@ -24,7 +24,6 @@ const SKIP =
   BROKERS === undefined || KAFKA_SH === undefined
     ? 'needs TEST_KAFKA_BROKERS and TEST_KAFKA_SCRIPT (run through npm test)'
     : false;
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
 type Received = ReceivedMessage;
 const consume = consumeTopic;
@@ -121,61 +120,28 @@ async function kafkaSh(...args: string[]): Promise<Record<string, string>> {
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface ChildApp {
-  url: string;
-  child: ChildProcess;
-  kill(): Promise<void>;
-}
+type ChildApp = ServiceProcess;
 
 /** The built service (`node dist/src/main.js`) in a child process, so a test can SIGKILL it. */
 async function spawnApp(databaseUrl: string, env: Record<string, string>): Promise<ChildApp> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: '5',
-      RUN_MIGRATIONS: 'false',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_ENABLED: 'false',
-      DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
-      JWT_PRIVATE_KEY: TEST_EC_KEY,
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const app = await spawnService({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '5',
+    RUN_MIGRATIONS: 'false',
+    RATE_LIMIT_ENABLED: 'false',
+    DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
+    JWT_PRIVATE_KEY: TEST_EC_KEY,
+    ...env,
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
   try {
-    await waitFor('the child app to answer', async () => {
-      if (child.exitCode !== null) throw new Error(`child app exited ${child.exitCode}: ${stderr}`);
-      return (await http(url, 'GET', '/health/liveness').catch(() => null))?.status === 200;
-    });
+    await app.ready('/health/liveness');
   } catch (error) {
-    await kill();
+    await app.kill();
     throw error;
   }
-  return { url, child, kill };
+  return app;
 }
 
 describe('no event lost', { skip: SKIP }, () => {

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { http, newIdentity } from '../utils/http.js';
-import { freePort } from '../utils/redis-server.js';
-
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+import { spawnService } from '../utils/service-process.js';
 
 describe('graceful shutdown under load', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -18,14 +15,9 @@ describe('graceful shutdown under load', () => {
   });
 
   it('on SIGTERM fails no accepted request, loses no committed event, and exits 0', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
+    const service = await spawnService({
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: db.url,
       REDIS_URL: process.env.TEST_REDIS_URL ?? '',
       REDIS_KEY_PREFIX: testPrefix(),
@@ -33,21 +25,10 @@ describe('graceful shutdown under load', () => {
       RATE_LIMIT_ENABLED: 'false',
       SHUTDOWN_TIMEOUT_MS: '10000',
       ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
-    };
-    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ready = await fetch(`${url}/health/readiness`)
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ready) break;
-      assert.ok(Date.now() < deadline, `service did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    });
+    await service.ready();
+    const { url, child, exited } = service;
+    const output = (): string => service.output();
 
     const seed = newIdentity('seed');
     assert.equal((await http(url, 'POST', '/api/v1/auth/register', { body: seed })).status, 201);
@@ -85,7 +66,7 @@ describe('graceful shutdown under load', () => {
     stop = true;
     await Promise.all(workers);
 
-    assert.equal(code, 0, output);
+    assert.equal(code, 0, output());
     assert.ok(statuses.length > 20, `load ran (${statuses.length} answers)`);
     const unexpected = statuses.filter((s) => ![200, 201, 503].includes(s));
     assert.deepEqual(unexpected, [], 'every answer is a success, or a 503 for requests arriving while closing');

@@ -21,11 +21,14 @@ export class MailService implements OnApplicationShutdown {
 
   constructor(@InjectConfig() private readonly config: AppConfig) {
     this.transport = config.mail.smtpUrl === undefined ? undefined : nodemailer.createTransport(config.mail.smtpUrl);
+    if (this.transport === undefined && config.isProduction) {
+      this.logger.warn('SMTP_URL is not set: verification and reset mails are dropped');
+    }
   }
 
   async send(mail: Mail): Promise<void> {
     if (this.transport === undefined) {
-      if (this.config.isProduction) this.logger.warn({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
+      if (this.config.isProduction) this.logger.debug({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
       else this.logger.log({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail (no SMTP_URL set)');
       return;
     }

@@ -74,6 +74,20 @@ export class UsersRepository {
     return row?.hash ?? null;
   }
 
+  /**
+   * Whether `id` is an active admin, and how many other active admins there are, counted
+   * under a lock that serialises every change that could remove an admin.
+   */
+  async adminStanding(id: string, tx: Tx): Promise<{ isAdmin: boolean; others: number }> {
+    await tx.manager.query("SELECT pg_advisory_xact_lock(hashtext('user-service:admins'))");
+    const rows: { is_admin: boolean | null; others: string }[] = await tx.manager.query(
+      `SELECT (SELECT role = 'admin' AND is_active FROM users WHERE id = $1) AS is_admin,
+              (SELECT count(*) FROM users WHERE role = 'admin' AND is_active AND deleted_at IS NULL AND id <> $1) AS others`,
+      [id],
+    );
+    return { isAdmin: rows[0]?.is_admin === true, others: Number(rows[0]?.others ?? 0) };
+  }
+
   async existsAdmin(tx?: Tx): Promise<boolean> {
     return managerOf(this.dataSource, tx).exists(User, { where: { role: 'admin', isActive: true } });
   }

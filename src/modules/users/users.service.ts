@@ -221,6 +221,7 @@ export class UsersService {
     const fields = Object.keys(dto).filter((k) => dto[k as keyof typeof PROFILE_FIELDS] !== undefined);
     let revoked: string[] = [];
     const updated = await this.transactions.runForUser(id, async (tx) => {
+      if (changes.isActive === false) await this.assertNotLastAdmin(tx, id);
       const user = await this.users.update(id, changes, tx);
       if (user === null) throw new AppException('USER_1101');
       if (fields.length > 0) {
@@ -246,6 +247,7 @@ export class UsersService {
       // Read under the user's lock, so old_role is the role this change replaced.
       const current = await this.users.findById(id, tx);
       if (current === null) throw new AppException('USER_1101');
+      if (role !== 'admin') await this.assertNotLastAdmin(tx, id);
       const user = (await this.users.update(id, { role }, tx)) as User;
       if (current.role !== role) {
         await this.events.record(
@@ -269,6 +271,14 @@ export class UsersService {
     return toUserResponse(updated);
   }
 
+  /** Demoting, deactivating or erasing the last active admin would lock everyone out of the admin routes. */
+  private async assertNotLastAdmin(tx: Tx, id: string): Promise<void> {
+    const standing = await this.users.adminStanding(id, tx);
+    if (standing.isAdmin && standing.others === 0) {
+      throw new AppException('COMMON_1003', 'The last active admin cannot be demoted, deactivated or erased');
+    }
+  }
+
   /**
    * Erasure (GDPR): personal data anonymised, other modules' data about the user deleted,
    * account disabled, sessions ended. The email can register again.
@@ -277,6 +287,7 @@ export class UsersService {
     await this.require(id);
     let revoked: string[] = [];
     await this.transactions.runForUser(id, async (tx) => {
+      await this.assertNotLastAdmin(tx, id);
       await this.users.update(
         id,
         {
