@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdOf } from './request-id.js';
@@ -24,6 +25,10 @@ export const REDACT_PATHS = [
  */
 export function loggerParams(level: string, pretty: boolean): Params {
   return {
+    // nestjs-pino's default route, '{/*splat}', becomes '/{/*splat}' inside @fastify/middie 9
+    // and then matches no request at all: not one request line was logged until a test
+    // looked. '{*splat}' matches every path.
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
       genReqId: (req: IncomingMessage) => requestIdOf(req),
