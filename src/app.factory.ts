@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { clientErrorHandler, frameworkErrors } from './common/http/client-error.js';
+import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
@@ -35,18 +36,25 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     statementTimeoutMs: config.database.statementTimeoutMs,
     embedded: embedded !== undefined,
   };
+  const logger = rootLogger(config.log.level);
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     genReqId: requestIdOf,
-    logger: false,
+    loggerInstance: logger,
+    logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     routerOptions: { maxParamLength: 256 },
     clientErrorHandler,
     frameworkErrors,
   });
+  // Runs before Nest middleware: nestjs-pino's binding middleware sees only the raw request.
+  adapter.setOnRequestHook((request, _reply, done) => {
+    (request.raw as { log?: unknown }).log = request.log;
+    done();
+  });
   let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database), adapter, {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database, logger), adapter, {
       bufferLogs: true,
       abortOnError: false,
     });

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { KvModule } from './cache/cache.module.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { loggerParams } from './common/http/logging.js';
@@ -17,12 +18,12 @@ import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, database: DataSourceSettings): DynamicModule {
+  static forRoot(config: AppConfig, database: DataSourceSettings, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config.log.level, false)),
+        LoggerModule.forRoot(loggerParams(logger)),
         DatabaseModule.forRoot({ ...database, runMigrations: config.database.runMigrations }),
         KvModule,
         EventsModule,

@@ -57,9 +57,16 @@ describe('structured logs', () => {
       .filter((l) => l.startsWith('{'));
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(entries.length > 5, `JSON lines: ${entries.length}`);
-    const requestLines = entries.filter((e) => e.req !== undefined || e.res !== undefined);
+    const requestLines = entries.filter((e) => e.msg === 'request completed');
     assert.ok(requestLines.length >= 6, 'one line per request at debug');
-    for (const entry of requestLines) assert.equal(typeof entry.request_id, 'string', JSON.stringify(entry));
+    for (const entry of requestLines) {
+      assert.equal(typeof entry.request_id, 'string', JSON.stringify(entry));
+      assert.equal(typeof entry.status, 'number', JSON.stringify(entry));
+    }
+    assert.ok(
+      requestLines.some((e) => e.status === 401 && e.level === 40),
+      'a failed login is a warn line',
+    );
     assert.ok(requestLines.some((e) => e.request_id === 'trace-register-1'));
     assert.ok(requestLines.some((e) => e.request_id === 'trace-me-2'));
 

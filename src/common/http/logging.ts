@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestIdOf } from './request-id.js';
+import { pino, type Logger } from 'pino';
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -18,33 +18,53 @@ export const REDACT_PATHS = [
   '*.password_hash',
 ];
 
+let root: Logger | undefined;
+
 /**
- * JSON logs through pino with the request id on every line. Request lines are written
- * at `debug` for successes (the hot path pays nothing at `info`), `warn` for 4xx and
- * `error` for 5xx.
+ * The one pino logger of the process: Fastify derives each request's logger from it
+ * (bound to `request_id`), and nestjs-pino logs through the request's logger when there is
+ * one. Pino is global per process, like the streams it writes to.
  */
-export function loggerParams(level: string, pretty: boolean): Params {
+export function rootLogger(level: string): Logger {
+  root ??= pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  return root;
+}
+
+/**
+ * nestjs-pino reuses the request logger Fastify made (`useExisting`) instead of running
+ * pino-http as Nest middleware, which cost about 28 µs a request. Its binding middleware
+ * still runs for every route, so a log line written anywhere inside a request carries the
+ * request id. ('{*splat}' because the default route, '{/*splat}', matches nothing under
+ * @fastify/middie 9: not one request line was logged until a test looked.)
+ */
+export function loggerParams(logger: Logger): Params {
   return {
-    // nestjs-pino's default route, '{/*splat}', becomes '/{/*splat}' inside @fastify/middie 9
-    // and then matches no request at all: not one request line was logged until a test
-    // looked. '{*splat}' matches every path.
+    useExisting: true,
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      level,
-      genReqId: (req: IncomingMessage) => requestIdOf(req),
-      customAttributeKeys: { reqId: 'request_id' },
-      quietReqLogger: true,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => {
-        if (err !== undefined || res.statusCode >= 500) return 'error';
-        if (res.statusCode >= 400) return 'warn';
-        return 'debug';
-      },
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
-    },
+    pinoHttp: { logger },
   };
+}
+
+/**
+ * Fastify's request lines: one per request when it completes — `debug` for successes
+ * (the hot path writes nothing at `info`), `warn` for 4xx, `error` for 5xx — with the
+ * method, path, status and time, never headers or bodies.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {
+    // One line per request is enough: it is written when the request completes.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const level =
+      error !== null && error !== undefined ? 'error' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
+    const log = request.log as unknown as Logger;
+    if (!log.isLevelEnabled(level)) return;
+    log[level](
+      // Flat keys: Fastify's own serializers would read `req`/`res` as request/reply objects.
+      { method: request.method, url: request.url, status, response_time_ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  }
 }
