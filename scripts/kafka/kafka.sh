@@ -170,16 +170,9 @@ run_tool() {
     -cp "$(libs_dir)/*" "$cls" "$@"
 }
 
-# True while process $1 runs. Unlike a signal-0 probe, false for a zombie: a
-# dead child not yet reaped, or an orphan whose PID 1 does not reap promptly.
-alive() {
-  local line st
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  line=${line##*) }
-  st=${line%% *}
-  [[ "$st" != Z && "$st" != X ]]
-}
+# alive PID: scripts/lib/proc.sh
+# shellcheck source=../lib/proc.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../lib" && pwd -P)/proc.sh"
 
 # --- ports -------------------------------------------------------------------
 

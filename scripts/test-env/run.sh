@@ -57,17 +57,9 @@ ENV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/user-service-test-env.XXXXXX")
 # The postgres OS user must be able to traverse it to reach its data dir.
 chmod 711 "$ENV_DIR"
 
-# True while process $1 runs. Unlike a signal-0 probe, false for a zombie: a
-# dead child not yet reaped, or an orphan whose PID 1 does not reap promptly.
-# shellcheck disable=SC2317  # called from the traps
-alive() {
-  local line st
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  line=${line##*) }
-  st=${line%% *}
-  [[ "$st" != Z && "$st" != X ]]
-}
+# alive PID: scripts/lib/proc.sh
+# shellcheck source=../lib/proc.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../lib" && pwd -P)/proc.sh"
 
 # True while a process of group $1 runs (zombies aside).
 # shellcheck disable=SC2317  # called from the traps

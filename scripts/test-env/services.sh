@@ -77,16 +77,9 @@ host_port() {
 # shellcheck disable=SC2016  # $0/$1 expand in the inner bash
 tcp_open() { timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
 
-# True while process $1 runs. Unlike a signal-0 probe, false for a zombie: a
-# dead child not yet reaped, or an orphan whose PID 1 does not reap promptly.
-alive() {
-  local line st
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  line=${line##*) }
-  st=${line%% *}
-  [[ "$st" != Z && "$st" != X ]]
-}
+# alive PID: scripts/lib/proc.sh
+# shellcheck source=../lib/proc.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../lib" && pwd -P)/proc.sh"
 
 # True when $1 is alive and its command line contains $2.
 pid_matches() {

@@ -17,6 +17,7 @@ import type {
   RegisterRequestDto,
   UpdateProfileRequestDto,
 } from './dto/user.dto.js';
+import { pageOf } from '#src/common/http/page-query.dto.js';
 import { signups } from '#src/metrics/metrics.js';
 import { PASSWORD_RULE_MESSAGES, passwordViolations } from './password.policy.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -180,8 +181,7 @@ export class UsersService {
   }
 
   async list(query: ListUsersQueryDto): Promise<{ items: UserResponse[]; total: number; page: number; limit: number }> {
-    const page = query.page ?? 1;
-    const limit = query.limit ?? 20;
+    const { page, limit } = pageOf(query);
     const { items, total } = await this.users.list({
       page,
       limit,

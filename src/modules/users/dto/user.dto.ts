@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import {
   NO_CONTROL_CHARS,
   OptionalNonNull,
   PHONE_PATTERN,
   USERNAME_PATTERN,
-  toStrictInt,
   VISIBLE_TEXT_PATTERN,
 } from '#src/common/http/dto-rules.js';
+import { PageQueryDto } from '#src/common/http/page-query.dto.js';
 import { ROLES, type Role } from '../user.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -147,23 +147,7 @@ export class ChangeRoleRequestDto {
 const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
-export class ListUsersQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
-  @IsOptional()
-  @Transform(toStrictInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Transform(toStrictInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
+export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     maxLength: 100,
     description: 'matches email, username or name (a substring, case-insensitive)',
