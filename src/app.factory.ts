@@ -47,9 +47,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     clientErrorHandler,
     frameworkErrors,
   });
-  // Runs before Nest middleware: nestjs-pino's binding middleware sees only the raw request.
-  adapter.setOnRequestHook((request, _reply, done) => {
+  // Runs before Nest middleware, which sees only the raw request: nestjs-pino's binding
+  // middleware finds the request's logger there. The request id is echoed on every answer.
+  adapter.setOnRequestHook((request, reply, done) => {
     (request.raw as { log?: unknown }).log = request.log;
+    void reply.header('x-request-id', request.id);
     done();
   });
   let app: NestFastifyApplication;
@@ -73,10 +75,6 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   fastify.removeContentTypeParser(['text/plain']);
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
 
   setupSwagger(app);
   await app.init();
