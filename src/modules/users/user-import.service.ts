@@ -4,12 +4,10 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import { NO_CONTROL_CHARS, PHONE_PATTERN, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
 import { TransactionRunner } from '#src/database/transaction.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import type { ImportReportDto, ImportResultDto, ImportUserDto } from './dto/user-import.dto.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import type { HashAlgorithm } from './password-hash-formats.js';
-import { normaliseEmail } from './users.service.js';
-import { UsersRepository } from './users.repository.js';
+import { normaliseEmail, UsersService } from './users.service.js';
 
 type Checked = { ok: true; email: string; name: string; algorithm: HashAlgorithm } | { ok: false; reason: string };
 
@@ -24,9 +22,8 @@ export class UserImportService {
   private readonly logger = new Logger(UserImportService.name);
 
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
-    private readonly events: EventPublisher,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
   ) {}
@@ -49,7 +46,8 @@ export class UserImportService {
     if (!checked.ok) return { email: entry.email, status: 'failed', reason: checked.reason };
     try {
       const user = await this.transactions.run(async (tx) => {
-        const created = await this.users.insert(
+        const created = await this.users.insertWithEvent(
+          tx,
           {
             email: checked.email,
             name: checked.name,
@@ -59,19 +57,7 @@ export class UserImportService {
             role: entry.role ?? 'user',
             isVerified: entry.is_verified ?? false,
           },
-          tx,
-        );
-        await this.events.record(
-          tx,
-          userEvent('user.created', created.id, {
-            user_id: created.id,
-            email: created.email,
-            username: created.username,
-            name: created.name,
-            role: created.role,
-            is_verified: created.isVerified,
-            source: 'import',
-          }),
+          'import',
         );
         await this.audit.record(
           'user.import',
@@ -80,6 +66,7 @@ export class UserImportService {
         );
         return created;
       });
+      this.users.countSignup('import');
       return { email: entry.email, status: 'imported', id: user.id };
     } catch (error) {
       if (error instanceof AppException && error.code === 'USER_1102') {

@@ -26,7 +26,7 @@ import { UserCache } from './user-cache.js';
 import type { LoginHistory } from './login-history.entity.js';
 import type { Role, User } from './user.entity.js';
 import { type PublicUser, toPublicUser, toUserResponse, type UserResponse } from './user.mapper.js';
-import { type UserChanges, UsersRepository } from './users.repository.js';
+import { type NewUser, type UserChanges, UsersRepository } from './users.repository.js';
 
 export interface Viewer {
   userId: string;
@@ -108,7 +108,8 @@ export class UsersService {
     this.assertPasswordPolicy(dto.password);
     const passwordHash = await this.hasher.hash(dto.password);
     const created = await this.transactions.run(async (tx) => {
-      const user = await this.users.insert(
+      const user = await this.insertWithEvent(
+        tx,
         {
           email,
           name: dto.name,
@@ -118,19 +119,7 @@ export class UsersService {
           role: opts.role,
           isVerified: opts.isVerified,
         },
-        tx,
-      );
-      await this.events.record(
-        tx,
-        userEvent('user.created', user.id, {
-          user_id: user.id,
-          email: user.email,
-          username: user.username,
-          name: user.name,
-          role: user.role,
-          is_verified: user.isVerified,
-          source: opts.source,
-        }),
+        opts.source,
       );
       if (opts.actorId !== null) {
         await this.audit.record(
@@ -141,8 +130,34 @@ export class UsersService {
       }
       return user;
     });
-    signups.inc({ source: opts.source });
+    this.countSignup(opts.source);
     return created;
+  }
+
+  /**
+   * Inserts a user and records `user.created` in the same transaction (a duplicate email or
+   * username is USER_1102 / USER_1105). Every way a user comes to exist goes through here.
+   */
+  async insertWithEvent(tx: Tx, data: NewUser, source: CreateSource): Promise<User> {
+    const user = await this.users.insert(data, tx);
+    await this.events.record(
+      tx,
+      userEvent('user.created', user.id, {
+        user_id: user.id,
+        email: user.email,
+        username: user.username,
+        name: user.name,
+        role: user.role,
+        is_verified: user.isVerified,
+        source,
+      }),
+    );
+    return user;
+  }
+
+  /** Counts a committed sign-up in the metrics. */
+  countSignup(source: CreateSource): void {
+    signups.inc({ source });
   }
 
   /** The user, through the cache. Erased users read as missing. */
