@@ -54,3 +54,32 @@ describe('migrations', () => {
     );
   });
 });
+
+describe('the canonical-email migration', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let ds: DataSource;
+  before(async () => {
+    db = await createTestDatabase();
+    ds = createDataSource({ url: db.url, poolSize: 2, statementTimeoutMs: 30000, embedded: false });
+    await ds.initialize();
+  });
+  after(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('rewrites stored emails into NFKC, leaving a clash for an operator', async () => {
+    // Back to just before it (later migrations first), rows in, then forward again.
+    const position = MIGRATIONS.findIndex((m) => m.name === 'CanonicalEmails1795400000000');
+    assert.ok(position >= 0);
+    for (let i = MIGRATIONS.length; i > position; i--) await ds.undoLastMigration({ transaction: 'each' });
+    const insert = `INSERT INTO users (email, name, password_hash) VALUES ($1, 'N', 'h')`;
+    await sql(db.url, insert, ['jose\u0301@x.io']); // decomposed: becomes josé
+    await sql(db.url, insert, ['\uff41\uff44\uff41@x.io']); // fullwidth "ada": becomes ada, which exists
+    await sql(db.url, insert, ['ada@x.io']);
+    await sql(db.url, insert, ['plain@x.io']);
+    await migrate(ds);
+    const emails = (await sql<{ email: string }>(db.url, 'SELECT email FROM users ORDER BY email')).map((r) => r.email);
+    assert.deepEqual(emails.sort(), ['ada@x.io', 'jos\u00e9@x.io', 'plain@x.io', '\uff41\uff44\uff41@x.io'].sort());
+  });
+});

@@ -101,12 +101,17 @@ export class AuthController {
   @Post('password/change')
   @Authenticated()
   @HttpCode(204)
+  @RateLimit('login')
   @ApiBearerAuth()
   @ApiOperation({ summary: "Change the password; the user's other sessions end" })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1005', 'USER_1006', 'USER_1103')
-  changePassword(@CurrentUser() user: UserPrincipal, @Body() dto: ChangePasswordRequestDto): Promise<void> {
-    return this.auth.changePassword(user, dto.current_password, dto.new_password);
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006', 'USER_1103')
+  changePassword(
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: ChangePasswordRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.auth.changePassword(user, dto.current_password, dto.new_password, meta);
   }
 
   @Post('password/forgot')

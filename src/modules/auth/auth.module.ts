@@ -7,6 +7,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
 import { RATE_LIMIT_BUCKET, type RateLimitBucket } from '#src/common/decorators/rate-limit.decorator.js';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
 import { MailModule } from '#src/modules/mail/mail.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { UsersModule } from '#src/modules/users/users.module.js';
@@ -17,7 +18,6 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { KvThrottlerStorage } from './kv-throttler.storage.js';
 import { LegacyUsersController } from './legacy.controller.js';
-import { LockoutService } from './lockout.service.js';
 import { LoginService } from './login.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { PasswordService } from './password.service.js';
@@ -34,6 +34,7 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     UsersModule,
     SessionsModule,
     AuditModule,
+    LockoutModule,
     MailModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
@@ -64,7 +65,6 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     AuthService,
     TokenService,
     LoginService,
-    LockoutService,
     PasswordService,
     SessionLifecycleService,
     OneTimeTokensRepository,

@@ -44,8 +44,8 @@ export class AuthService {
     return this.lifecycle.logoutAll(user);
   }
 
-  changePassword(user: UserPrincipal, current: string, next: string): Promise<void> {
-    return this.passwords.change(user, current, next);
+  changePassword(user: UserPrincipal, current: string, next: string, meta: RequestMeta): Promise<void> {
+    return this.passwords.change(user, current, next, meta);
   }
 
   forgotPassword(email: string): Promise<void> {

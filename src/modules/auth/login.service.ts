@@ -3,8 +3,7 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { TransactionRunner, type Tx } from '#src/database/transaction.js';
-import { AuditService } from '#src/modules/audit/audit.service.js';
+import { TransactionRunner } from '#src/database/transaction.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { PasswordHasher } from '#src/modules/users/password-hasher.service.js';
@@ -12,10 +11,11 @@ import type { User } from '#src/modules/users/user.entity.js';
 import { toUserResponse, type UserResponse } from '#src/modules/users/user.mapper.js';
 import { UsersService } from '#src/modules/users/users.service.js';
 import type { LoginRequestDto } from './dto/auth.dto.js';
-import { lockoutSubject } from './lockout.policy.js';
-import { LockoutService } from './lockout.service.js';
+import { accountSubject, identifierSubject, subjectsOf } from '#src/modules/lockout/lockout.policy.js';
+import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { TokenService } from './token.service.js';
-import { failedLogins, loginAttempts, lockouts } from '#src/metrics/metrics.js';
+import { AuditService } from '#src/modules/audit/audit.service.js';
+import { failedLogins, loginAttempts } from '#src/metrics/metrics.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -151,23 +151,20 @@ export class LoginService {
   }
 
   /**
-   * Lockout, lookup and verify. Unknown accounts verify against a dummy hash so both
-   * answers cost the same; the lock counts per email whether or not it has an account.
+   * Lookup, lockout and verify. Failures count per account once it is found (whatever
+   * spelling or route found it), else per canonical identifier; unknown accounts verify
+   * against a dummy hash, so both answers cost the same.
    */
   private async check(dto: LoginRequestDto, meta: RequestMeta): Promise<CheckResult> {
-    const subject = lockoutSubject(dto);
-    await this.lockout.assertNotLocked(subject);
     const user = await this.users.findForLogin(dto);
+    const subject = user === null ? identifierSubject(dto) : accountSubject(user.id);
+    await this.lockout.assertNotLocked(subject);
     const verdict =
       user === null
         ? { valid: await this.hasher.verifyDummy(dto.password), needsRehash: false }
         : await this.hasher.verify(user.passwordHash, dto.password);
     if (user === null || !verdict.valid) {
-      const locked = await this.lockout.recordFailure(subject);
-      if (locked !== null) {
-        lockouts.inc();
-        await this.onLocked(user, locked, meta);
-      }
+      await this.lockout.recordFailure(subject, user?.id ?? null, meta);
       return { ok: false, user, reason: user === null ? 'unknown_account' : 'bad_password' };
     }
     await this.lockout.clear(subject);
@@ -175,41 +172,11 @@ export class LoginService {
     return { ok: true, user, rehash };
   }
 
-  private async onLocked(
-    user: User | null,
-    locked: { lockedUntil: Date; failures: number },
-    meta: RequestMeta,
-  ): Promise<void> {
-    const work = async (tx: Tx): Promise<void> => {
-      await this.audit.record(
-        'security.lockout',
-        {
-          targetUserId: user?.id ?? null,
-          details: { failures: locked.failures, locked_until: locked.lockedUntil.toISOString() },
-          meta,
-        },
-        tx,
-      );
-      if (user !== null) {
-        await this.events.record(
-          tx,
-          userEvent('user.locked', user.id, {
-            user_id: user.id,
-            locked_until: locked.lockedUntil.toISOString(),
-            failed_attempts: locked.failures,
-          }),
-        );
-      }
-    };
-    await (user === null ? this.transactions.run(work) : this.transactions.runForUser(user.id, work));
-  }
-
-  /** Admin unlock: clears the lock of the user's email and username. */
+  /** Admin unlock: clears every counter and lock the account may be under. */
   async unlock(userId: string, actorId: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findActiveOrNull(userId);
     if (user === null) throw new AppException('USER_1101');
-    await this.lockout.clear(lockoutSubject({ email: user.email }));
-    if (user.username !== null) await this.lockout.clear(lockoutSubject({ username: user.username }));
+    await this.lockout.clear(...subjectsOf(user));
     await this.audit.record('user.unlock', { actorId, targetUserId: userId, meta });
   }
 }

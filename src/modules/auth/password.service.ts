@@ -13,8 +13,8 @@ import { hashToken, newOpaqueToken } from '#src/modules/sessions/token-hash.js';
 import { PasswordHasher } from '#src/modules/users/password-hasher.service.js';
 import type { User } from '#src/modules/users/user.entity.js';
 import { UsersService } from '#src/modules/users/users.service.js';
-import { lockoutSubject } from './lockout.policy.js';
-import { LockoutService } from './lockout.service.js';
+import { subjectsOf } from '#src/modules/lockout/lockout.policy.js';
+import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import type { OneTimeTokenPurpose } from './one-time-token.entity.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 
@@ -38,9 +38,13 @@ export class PasswordService {
   ) {}
 
   /** Ends the user's other sessions; this one stays. */
-  async change(principal: UserPrincipal, currentPassword: string, newPassword: string): Promise<void> {
-    const { valid } = await this.users.verifyPassword(principal.userId, currentPassword);
-    if (!valid) throw new AppException('USER_1001');
+  async change(
+    principal: UserPrincipal,
+    currentPassword: string,
+    newPassword: string,
+    meta: RequestMeta,
+  ): Promise<void> {
+    await this.users.assertPassword(principal.userId, currentPassword, meta);
     this.users.assertPasswordPolicy(newPassword);
     const hash = await this.hasher.hash(newPassword);
     const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
@@ -100,8 +104,7 @@ export class PasswordService {
     });
     const user = await this.users.findActiveOrNull(result.userId);
     if (user !== null) {
-      await this.lockout.clear(lockoutSubject({ email: user.email }));
-      if (user.username !== null) await this.lockout.clear(lockoutSubject({ username: user.username }));
+      await this.lockout.clear(...subjectsOf(user));
     }
     await this.users.afterWrite(result.userId, result.ids);
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { canonicalPassword } from '#src/common/text/identifiers.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { type HashAlgorithm, parsePasswordHash, verifyWerkzeugHash } from './password-hash-formats.js';
@@ -38,8 +39,10 @@ export class PasswordHasher {
     this.paramsTag = `$argon2id$v=19$m=${this.options.memoryCost},t=${this.options.timeCost},p=${this.options.parallelism}$`;
   }
 
+  /** Hashes the NFKC form of the password (common/text/identifiers.ts). */
   hash(password: string): Promise<string> {
-    return this.limit(() => hash(password, this.options));
+    const canonical = canonicalPassword(password);
+    return this.limit(() => hash(canonical, this.options));
   }
 
   /**
@@ -48,13 +51,24 @@ export class PasswordHasher {
    * rehash, which login stores. Unknown formats (e.g. an erased account's marker) never match.
    */
   async verify(storedHash: string, password: string): Promise<VerifyResult> {
-    let valid: boolean;
-    try {
-      valid = await this.matches(storedHash, password);
-    } catch {
-      valid = false;
+    const canonical = canonicalPassword(password);
+    if (await this.safeMatches(storedHash, canonical)) {
+      return { valid: true, needsRehash: !storedHash.startsWith(this.paramsTag) };
     }
-    return { valid, needsRehash: valid && !storedHash.startsWith(this.paramsTag) };
+    // A hash made before passwords were normalised (or imported) holds the raw form: it
+    // verifies once more with that, and login stores the NFKC hash in its place.
+    if (canonical !== password && (await this.safeMatches(storedHash, password))) {
+      return { valid: true, needsRehash: true };
+    }
+    return { valid: false, needsRehash: false };
+  }
+
+  private async safeMatches(storedHash: string, password: string): Promise<boolean> {
+    try {
+      return await this.matches(storedHash, password);
+    } catch {
+      return false;
+    }
   }
 
   private async matches(storedHash: string, password: string): Promise<boolean> {
@@ -84,11 +98,15 @@ export class PasswordHasher {
     return parsed.ok ? { ok: true, algorithm: parsed.hash.algorithm } : parsed;
   }
 
-  /** Spends the same work as a real verify and always fails. */
+  /** Spends the same work as a real failed verify and always fails. */
   async verifyDummy(password: string): Promise<false> {
     this.dummyHash ??= this.hash(`dummy-${Math.random()}-${Date.now()}`);
     const dummy = await this.dummyHash;
-    await this.limit(() => verify(dummy, password)).catch(() => false);
+    // As many verifies as verify() spends on a wrong password of the same form: a password
+    // that NFKC changes costs two there, so it costs two here (no timing oracle).
+    const canonical = canonicalPassword(password);
+    await this.limit(() => verify(dummy, canonical)).catch(() => false);
+    if (canonical !== password) await this.limit(() => verify(dummy, password)).catch(() => false);
     return false;
   }
 }

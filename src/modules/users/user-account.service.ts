@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
@@ -18,8 +17,7 @@ export class UserAccountService {
   ) {}
 
   async eraseSelf(userId: string, password: string, meta: RequestMeta): Promise<void> {
-    const { valid } = await this.users.verifyPassword(userId, password);
-    if (!valid) throw new AppException('USER_1001');
+    await this.users.assertPassword(userId, password, meta);
     await this.users.erase(userId, userId, meta);
   }
 

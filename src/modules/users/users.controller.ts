@@ -19,6 +19,7 @@ import {
   Roles,
   ServiceToken,
 } from '#src/common/decorators/auth.decorators.js';
+import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
 import { Req } from '@nestjs/common';
@@ -75,9 +76,10 @@ export class UsersController {
   @Delete('me')
   @Authenticated()
   @HttpCode(204)
+  @RateLimit('login')
   @ApiOperation({ summary: 'Erase own account (password required): personal data anonymised, sessions end' })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1005', 'USER_1006')
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006')
   deleteMe(
     @CurrentUser() user: UserPrincipal,
     @Body() dto: DeleteAccountRequestDto,

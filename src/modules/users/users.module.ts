@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
@@ -12,7 +13,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [SessionsModule, AuditModule],
+  imports: [SessionsModule, AuditModule, LockoutModule],
   controllers: [UsersController, UserImportController],
   providers: [
     UsersRepository,

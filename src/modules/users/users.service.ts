@@ -18,6 +18,9 @@ import type {
   UpdateProfileRequestDto,
 } from './dto/user.dto.js';
 import { pageOf } from '#src/common/http/page-query.dto.js';
+import { canonicalIdentifier, canonicalPassword, canonicalUsername } from '#src/common/text/identifiers.js';
+import { accountSubject } from '#src/modules/lockout/lockout.policy.js';
+import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { signups } from '#src/metrics/metrics.js';
 import { PASSWORD_RULE_MESSAGES, passwordViolations } from './password.policy.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -48,9 +51,9 @@ const PROFILE_FIELDS = {
   is_verified: 'isVerified',
 } as const satisfies Record<string, keyof UserChanges>;
 
-/** Lower-cases and trims an email, or refuses it with USER_1104. */
+/** The canonical email (common/text/identifiers.ts), or USER_1104 when it is not one. */
 export function normaliseEmail(raw: string): string {
-  const email = raw.trim().toLowerCase();
+  const email = canonicalIdentifier(raw);
   if (!isEmail(email, { allow_utf8_local_part: true, require_tld: true }) || email.length > 320) {
     throw new AppException('USER_1104');
   }
@@ -70,12 +73,13 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly personalData: PersonalDataRegistry,
+    private readonly lockout: LockoutService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Refuses a password that breaks DESIGN §6 with USER_1103 naming the rules. */
   assertPasswordPolicy(password: string): void {
-    const rules = passwordViolations(password, this.config.password);
+    const rules = passwordViolations(canonicalPassword(password), this.config.password);
     if (rules.length > 0) {
       throw new AppException('USER_1103', undefined, {
         rules,
@@ -330,11 +334,20 @@ export class UsersService {
     await this.afterWrite(id, revoked);
   }
 
-  /** Checks the password of a signed-in user (for erase and password change). */
-  async verifyPassword(userId: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }> {
+  /**
+   * Checks the password of a signed-in user (password change, erasure) under the account's
+   * lockout, the one login counts on: USER_1003 while locked, USER_1001 when wrong.
+   */
+  async assertPassword(userId: string, password: string, meta: RequestMeta): Promise<void> {
+    const subject = accountSubject(userId);
+    await this.lockout.assertNotLocked(subject);
     const hash = await this.users.findHashById(userId);
-    if (hash === null) return { valid: false, needsRehash: false };
-    return this.hasher.verify(hash, password);
+    const { valid } = hash === null ? { valid: false } : await this.hasher.verify(hash, password);
+    if (!valid) {
+      await this.lockout.recordFailure(subject, userId, meta);
+      throw new AppException('USER_1001');
+    }
+    await this.lockout.clear(subject);
   }
 
   /** Sets a new password hash inside `tx` (password change, reset, rehash on login). */
@@ -355,13 +368,14 @@ export class UsersService {
   }
 
   /** The user with its password hash, for credential checks; erased users are not found. */
-  findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
-    const email = login.email === undefined ? undefined : login.email.trim().toLowerCase();
-    return this.users.findForLogin({ email, username: login.username });
+  async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
+    if (login.email !== undefined) return this.users.findForLogin({ email: canonicalIdentifier(login.email) });
+    const username = canonicalUsername(login.username ?? '');
+    return username === null ? null : this.users.findForLogin({ username });
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findByEmail(email.trim().toLowerCase());
+    return this.users.findByEmail(canonicalIdentifier(email));
   }
 
   async markLoggedIn(tx: Tx, userId: string, rehash: string | null): Promise<void> {

@@ -1,12 +1,32 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { normalizeIp, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AppException } from '#src/common/errors/app.exception.js';
 
-/** @nestjs/throttler's guard with the DESIGN error body: 429 COMMON_1029 and Retry-After. */
+/** IPv6 clients are counted per /64: one host usually holds the whole prefix. */
+export const IPV6_PREFIX = 64;
+
+/**
+ * The rate-limit key of a client: its IPv4 address (an IPv4-mapped IPv6 address counts as
+ * IPv4), or its IPv6 /64 prefix. Fastify resolves `req.ip` per TRUST_PROXY.
+ */
+export function clientTracker(ip: string): string {
+  return normalizeIp(ip, IPV6_PREFIX);
+}
+
+/**
+ * @nestjs/throttler's guard with the DESIGN error body (429 COMMON_1029 and Retry-After), and
+ * named buckets shared across routes: every route under `@RateLimit('login')` draws on one
+ * per-client budget, and so does every route under `@RateLimit('register')`. The `default`
+ * limit stays per route.
+ */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve(String(req.ip)); // Fastify resolves req.ip per TRUST_PROXY
+    return Promise.resolve(clientTracker(String(req.ip)));
+  }
+
+  protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
+    return name === 'default' ? super.generateKey(context, tracker, name) : `bucket:${name}:${tracker}`;
   }
 
   protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
