@@ -8,6 +8,9 @@ import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
+import { registerJsonBody } from './common/http/json-body.js';
+import { trustProxyOption } from './common/http/client-ip.js';
+import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { collectRouteFacts, finalizeOpenApi } from './common/http/openapi.js';
@@ -39,7 +42,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const logger = rootLogger(config.log.level);
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustProxyOption(config.http.trustProxy),
     genReqId: requestIdOf,
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
@@ -59,6 +62,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, database, logger), adapter, {
       bufferLogs: true,
       abortOnError: false,
+      // JSON only, through registerJsonBody: Nest's parsers would also read form bodies.
+      bodyParser: false,
     });
   } catch (error) {
     await embedded?.stop();
@@ -68,11 +73,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useGlobalPipes(new JsonDepthPipe(), createValidationPipe());
   const inFlight = new InFlightInterceptor();
   app.useGlobalInterceptors(inFlight);
-  if (config.http.corsOrigins.length > 0) app.enableCors({ origin: config.http.corsOrigins, credentials: true });
+  await registerSecurityHeaders(app, config.http.corsOrigins);
 
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
-  fastify.removeContentTypeParser(['text/plain']);
+  // JSON only (anything else is 415), bounded in size and shape before any pipe runs.
+  registerJsonBody(fastify, config.http.bodyLimit);
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
 

@@ -72,12 +72,43 @@ describe('config', () => {
     const config = loadConfig({
       KAFKA_BROKERS: 'a:1, b:2,,',
       ALLOWED_API_TOKENS: 'x',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.0/8, fd00::/8,127.0.0.1',
       CORS_ORIGINS: '',
     });
     assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
     assert.deepEqual(config.serviceTokens, ['x']);
-    assert.equal(config.http.trustProxy, true);
+    assert.deepEqual(config.http.trustProxy, ['10.0.0.0/8', 'fd00::/8', '127.0.0.1']);
     assert.deepEqual(config.http.corsOrigins, []);
+  });
+
+  it('reads TRUST_PROXY as off, a hop count or proxy ranges, and refuses "trust everyone"', () => {
+    const trust = (value?: string) => loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).http.trustProxy;
+    assert.equal(trust(), false);
+    assert.equal(trust(''), false);
+    assert.equal(trust('false'), false);
+    assert.equal(trust('0'), false);
+    assert.equal(trust('1'), 1);
+    assert.equal(trust('2'), 2);
+    assert.deepEqual(trust('loopback,uniquelocal'), ['loopback', 'uniquelocal']);
+    assert.deepEqual(trust('192.168.0.0/16'), ['192.168.0.0/16']);
+    for (const bad of [
+      'true',
+      'yes',
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/33',
+      '10.0.0.0/x',
+      'proxy.local',
+      '33',
+      '-1',
+      '1.5',
+      '10.0.0.0/8,*',
+    ]) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY/, bad);
+    }
+  });
+
+  it('bounds bodies to 16 KiB by default', () => {
+    assert.equal(loadConfig({}).http.bodyLimit, 16 * 1024);
   });
 });

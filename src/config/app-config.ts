@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -41,6 +42,51 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL with protocol ${protocols.join(' or ')}` },
   );
+
+/** proxy-addr's names for the private ranges (loopback, link-local, unique-local). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address or a CIDR range with a non-zero prefix ("0.0.0.0/0" would trust everyone). */
+function isProxyRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY in the forms of Fastify's `trustProxy`, less "trust everything": off, a hop
+ * count (the number of proxies in front of the service), or the proxies' addresses and CIDR
+ * ranges. `true` is refused: every client could then choose its own IP with X-Forwarded-For.
+ */
+export type TrustProxy = false | number | string[];
+
+export function parseTrustProxy(value: string | undefined, ctx?: z.RefinementCtx): TrustProxy {
+  const raw = (value ?? '').trim();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 32) return hops;
+  } else if (raw !== 'true') {
+    const entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    const bad = entries.filter((e) => !isProxyRange(e));
+    if (bad.length === 0) return entries;
+  }
+  ctx?.addIssue({
+    code: 'custom',
+    message:
+      'must be false, a hop count (1-32) or a comma-separated list of proxy addresses/CIDR ranges ' +
+      '(or loopback, linklocal, uniquelocal); `true` and /0 ranges would trust every client',
+  });
+  return false;
+}
 
 const pem = optionalString.transform((v) => (v === undefined ? undefined : v.replace(/\\n/g, '\n')));
 
@@ -96,8 +142,13 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
   PUBLIC_URL: z.url().default('http://localhost:8000'),
   CORS_ORIGINS: csv,
-  TRUST_PROXY: bool(false),
-  BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseTrustProxy(v, ctx)),
+  // 16 KiB: the largest body of an ordinary route is a few hundred bytes. The admin import
+  // has its own, larger limit (docs/decisions.md, "HTTP input bounds").
+  BODY_LIMIT_BYTES: int(16 * 1024, 1024, 100 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
 });
 
@@ -111,7 +162,7 @@ export interface AppConfig {
     port: number;
     host: string;
     bodyLimit: number;
-    trustProxy: boolean;
+    trustProxy: TrustProxy;
     corsOrigins: string[];
     publicUrl: string;
     shutdownTimeoutMs: number;

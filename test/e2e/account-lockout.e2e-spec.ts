@@ -243,3 +243,47 @@ describe('one login budget and one register budget per client, across routes', (
     assert.deepEqual(answers, [201, 202, 429]);
   });
 });
+
+describe('rate-limit clients behind a trusted proxy', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({
+      env: {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_LOGIN_PER_MINUTE: '2',
+        RATE_LIMIT_PER_MINUTE: '1000',
+        TRUST_PROXY: '127.0.0.1/32',
+      },
+    });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const loginFrom = async (forwardedFor: string) =>
+    (
+      await http(t.url, 'POST', '/api/v1/auth/login', {
+        headers: { 'x-forwarded-for': forwardedFor },
+        body: { email: 'proxy-budget@example.com', password: WRONG },
+      })
+    ).status;
+
+  it('counts an IPv6 /64 as one client, and a made-up forwarded value as the proxy itself', async () => {
+    assert.deepEqual(
+      [
+        await loginFrom('2001:db8:aa:bb::1'),
+        await loginFrom('2001:db8:aa:bb:ffff::2'),
+        await loginFrom('2001:db8:aa:bb:1:2:3:4'),
+      ],
+      [401, 401, 429],
+      'three addresses of one /64 share one budget',
+    );
+    assert.equal(await loginFrom('2001:db8:aa:cc::1'), 401, 'the next /64 is another client');
+    assert.equal(await loginFrom('203.0.113.9'), 401);
+    // Values that are not addresses cannot mint a fresh bucket each: they count as the peer.
+    assert.deepEqual(
+      [await loginFrom('garbage-1'), await loginFrom('unknown'), await loginFrom('_hidden')],
+      [401, 401, 429],
+    );
+  });
+});

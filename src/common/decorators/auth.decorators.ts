@@ -2,6 +2,7 @@ import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestj
 import type { AuthenticatedRequest, PrincipalRole, UserPrincipal } from '../auth/principal.js';
 import { AppException } from '../errors/app.exception.js';
 import { requestIdOf } from '../http/request-id.js';
+import { clientIp } from '../http/client-ip.js';
 
 export const IS_PUBLIC = 'auth:public';
 export const ROLES = 'auth:roles';
@@ -36,9 +37,9 @@ export interface RequestMeta {
   requestId: string;
 }
 
-/** Client address (honours TRUST_PROXY through Fastify), user agent and request id. */
+/** Client address (honours TRUST_PROXY through Fastify, always an IP), user agent and request id. */
 export const ReqMeta = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestMeta => {
   const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
   const ua = req.headers['user-agent'];
-  return { ip: req.ip, userAgent: ua === undefined ? null : ua.slice(0, 512), requestId: requestIdOf(req.raw) };
+  return { ip: clientIp(req), userAgent: ua === undefined ? null : ua.slice(0, 512), requestId: requestIdOf(req.raw) };
 });

@@ -15,6 +15,19 @@ function errorBody(code: ErrorCode, requestId: string, details: unknown = null):
   };
 }
 
+/**
+ * The security headers of an answer no route or hook gave (Helmet runs in an onRequest hook,
+ * after the router and the HTTP parser): a JSON error needs no more than these.
+ */
+export const BARE_SECURITY_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+};
+
 const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: 'COMMON_1400', // a malformed percent-encoding in the path
   FST_ERR_MAX_PARAM_LENGTH: 'COMMON_1414', // a path parameter over the router's 256 characters
@@ -29,6 +42,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   const requestId = requestIdOf(request.raw);
   void reply
     .code(ERROR_CODES[code].status)
+    .headers(BARE_SECURITY_HEADERS)
     .header('x-request-id', requestId)
     .send(errorBody(code, requestId, code === 'COMMON_1400' ? { reason: 'malformed URL' } : null));
 }
@@ -53,10 +67,13 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const json = JSON.stringify(
     errorBody(code, requestId, code === 'COMMON_1400' ? { reason: 'malformed HTTP request' } : null),
   );
+  const security = Object.entries(BARE_SECURITY_HEADERS)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(json)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${json}`,
+        `Content-Length: ${Buffer.byteLength(json)}\r\nX-Request-Id: ${requestId}\r\n${security}Connection: close\r\n\r\n${json}`,
     );
   }
   socket.destroy(error);

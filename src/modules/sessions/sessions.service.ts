@@ -7,7 +7,7 @@ import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
 import type { Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { hashToken, newOpaqueToken } from './token-hash.js';
+import { hashToken, isOpaqueTokenShape, newOpaqueToken } from './token-hash.js';
 
 export interface SessionView {
   id: string;
@@ -68,11 +68,13 @@ export class SessionsService {
 
   /**
    * Rotates a refresh token. A token already spent means it was stolen or replayed:
-   * its whole session ends and the caller gets USER_1006.
+   * its whole session ends and the caller gets USER_1006. A string that cannot be a token of
+   * ours (any shape, any length) gets USER_1006 too, without a lookup.
    */
   async rotate(
     refreshToken: string,
   ): Promise<{ sessionId: string; userId: string; refreshToken: string; expiresAt: Date }> {
+    if (!isOpaqueTokenShape(refreshToken)) throw new AppException('USER_1006');
     const next = newOpaqueToken();
     const row = await this.repository.rotate(hashToken(refreshToken), hashToken(next));
     if (row === null) throw new AppException('USER_1006');
@@ -81,6 +83,7 @@ export class SessionsService {
 
   /** Was this hash spent before? Then the session it belonged to is revoked (reuse detection). */
   async detectReuse(refreshToken: string): Promise<{ sessionId: string; userId: string } | null> {
+    if (!isOpaqueTokenShape(refreshToken)) return null;
     return this.repository.findSpent(hashToken(refreshToken));
   }
 

@@ -9,3 +9,11 @@ export function newOpaqueToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/** The shape of every opaque token this service issues (43 characters today; a margin either side). */
+const OPAQUE_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,128}$/;
+
+/** Could this be a token the service issued? Anything else is refused without a lookup. */
+export function isOpaqueTokenShape(token: string): boolean {
+  return OPAQUE_TOKEN_SHAPE.test(token);
+}

@@ -1,13 +1,15 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { normalizeIp, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
 import { AppException } from '#src/common/errors/app.exception.js';
+import { clientIp } from '#src/common/http/client-ip.js';
 
 /** IPv6 clients are counted per /64: one host usually holds the whole prefix. */
 export const IPV6_PREFIX = 64;
 
 /**
- * The rate-limit key of a client: its IPv4 address (an IPv4-mapped IPv6 address counts as
- * IPv4), or its IPv6 /64 prefix. Fastify resolves `req.ip` per TRUST_PROXY.
+ * The rate-limit key of a client address: the IPv4 address (an IPv4-mapped IPv6 address
+ * counts as IPv4), or the IPv6 /64 prefix.
  */
 export function clientTracker(ip: string): string {
   return normalizeIp(ip, IPV6_PREFIX);
@@ -21,8 +23,13 @@ export function clientTracker(ip: string): string {
  */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
+  /**
+   * The client as TRUST_PROXY lets Fastify see it, through clientIp(): a forwarded entry
+   * that is not an address falls back to the peer, so made-up X-Forwarded-For values
+   * cannot open a fresh bucket each.
+   */
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve(clientTracker(String(req.ip)));
+    return Promise.resolve(clientTracker(clientIp(req as unknown as FastifyRequest)));
   }
 
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
