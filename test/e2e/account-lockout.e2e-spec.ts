@@ -264,7 +264,8 @@ describe('rate-limit clients behind a trusted proxy', () => {
     (
       await http(t.url, 'POST', '/api/v1/auth/login', {
         headers: { 'x-forwarded-for': forwardedFor },
-        body: { email: 'proxy-budget@example.com', password: WRONG },
+        // A new address each time: the account lockout must not answer before the budget does.
+        body: { email: `proxy-${newIdentity().username}@example.com`, password: WRONG },
       })
     ).status;
 
