@@ -61,10 +61,7 @@ describe('error log serializer', () => {
       'invalid input syntax for type uuid: "[redacted]"',
     );
     assert.equal(redactMessage('relation "users" does not exist'), 'relation "users" does not exist');
-    assert.equal(
-      redactMessage(`Key (email)=(${EMAIL}) already exists.`),
-      'Key (email)=([redacted]) already exists.',
-    );
+    assert.equal(redactMessage(`Key (email)=(${EMAIL}) already exists.`), 'Key (email)=([redacted]) already exists.');
     assert.equal(
       redactMessage(`Could not find any entity of type "User" matching: {\n  "email": "${EMAIL}"\n}`),
       'Could not find any entity of type "User" matching: [redacted]',
