@@ -247,7 +247,7 @@ if [[ "${DELIVERY_RUNTIME_CHECK:-0}" == 1 ]]; then
       out="$(cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=production node dist/src/main.js 2>&1)" && { echo "started without configuration"; return 1; }
       grep -q DATABASE_URL <<<"$out" || { echo "refusal does not name DATABASE_URL: $out"; return 1; }
       # Embedded mode: up, the image's HEALTHCHECK command passes, SIGTERM stops it in time.
-      (cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=development PORT=$port DATA_DIR="$WORK/data" \
+      (cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=development PORT=$port METRICS_PORT=0 DATA_DIR="$WORK/data" \
         LOG_LEVEL=warn node dist/src/main.js > "$WORK/app.log" 2>&1) & pid=$!
       hc="$(sed -n 's/^  CMD \["node", "-e", "\(.*\)"\]$/\1/p' Dockerfile)"
       for _ in $(seq 1 60); do
