@@ -67,7 +67,8 @@ RUN mkdir -p /app/data && chown node:node /app/data
 
 # The `node` user (uid 1000) of the official image; numeric so runAsNonRoot can check it.
 USER 1000:1000
-EXPOSE 8000
+# 8000: the API (PORT). 9464: Prometheus metrics (METRICS_PORT), for the scraper only.
+EXPOSE 8000 9464
 
 # No curl in the slim image: Node's fetch checks the liveness route.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -85,6 +85,8 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       PORT: String(port),
+      // Any free port: parallel runs must not collide on the default 9464.
+      METRICS_PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: dbUrl.toString(),
       REDIS_URL: redisUrl,

@@ -17,11 +17,14 @@ import { collectRouteFacts, finalizeOpenApi } from './common/http/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
+import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js';
 import { HealthService } from './modules/health/health.service.js';
 import { UsersService } from './modules/users/users.service.js';
 
 export interface RunningApp {
   app: NestFastifyApplication;
+  /** Where the Prometheus listener (METRICS_PORT) is bound; the API port never serves metrics. */
+  metrics: MetricsAddress;
   /** Closes the app, then the embedded database if there is one. */
   close(): Promise<void>;
 }
@@ -29,7 +32,10 @@ export interface RunningApp {
 /** Embedded mode serialises statements in PGlite: a small pool is all it can use. */
 const EMBEDDED_POOL = 4;
 
-/** Builds the whole service (used by main.ts and by the e2e tests). Does not listen. */
+/**
+ * Builds the whole service (used by main.ts and by the e2e tests) and starts its metrics
+ * listener; the API itself does not listen until the caller says where.
+ */
 export async function createApp(config: AppConfig): Promise<RunningApp> {
   const embedded =
     config.database.url === undefined ? await EmbeddedDatabase.start(config.dataDir, EMBEDDED_POOL + 2) : undefined;
@@ -84,9 +90,19 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   setupSwagger(app);
   await app.init();
   await app.get(UsersService).bootstrapAdmin();
+  const metricsServer = new MetricsServer();
+  let metrics: MetricsAddress;
+  try {
+    metrics = await metricsServer.listen(config.metrics.port, config.metrics.host);
+  } catch (error) {
+    await app.close();
+    await embedded?.stop();
+    throw error;
+  }
 
   return {
     app,
+    metrics,
     close: async () => {
       // Order matters: Nest's own close() runs the shutdown hooks (pools, Redis, Kafka)
       // before it closes the HTTP server, which would fail requests still in flight.
@@ -96,6 +112,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       // Handlers whose clients already left are not in Fastify's count: wait for them too.
       await inFlight.drain(Math.max(0, config.http.shutdownTimeoutMs - (Date.now() - started)));
       await app.close(); // relay flush and producer disconnect, Redis, database pool
+      // Last: scrapes keep working while the pod drains.
+      await metricsServer.close();
       await embedded?.stop();
     },
   };

@@ -21,7 +21,7 @@ export async function start(): Promise<void> {
   running.app
     .get(await import('nestjs-pino').then((m) => m.Logger))
     .log(
-      `user-service listening on ${config.http.host}:${config.http.port}, ${mode}, started in ${Date.now() - started} ms`,
+      `user-service listening on ${config.http.host}:${config.http.port} (metrics on ${running.metrics.host}:${running.metrics.port}), ${mode}, started in ${Date.now() - started} ms`,
     );
 
   let stopping = false;

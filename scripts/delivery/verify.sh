@@ -127,6 +127,14 @@ expect "$WORK/job.yaml" "migration Job: pre-install/pre-upgrade hook running mig
   'command: \["node", "dist/src/database/migrate.js"\]' 'restartPolicy: Never' \
   'app.kubernetes.io/component: migrations' 'name: us-user-service-migrations' 'readOnlyRootFilesystem: true'
 absent "$WORK/job.yaml" "migration Job: pods not selected by the Service/PDB (component label)" 'component: server'
+expect "$WORK/deploy.yaml" "deployment: metrics listener on its own port (METRICS_PORT=9464, port name metrics)" \
+  'name: METRICS_PORT' 'value: "9464"' 'name: metrics' 'containerPort: 9464'
+render --show-only templates/service.yaml > "$WORK/svc.yaml" 2>&1
+absent "$WORK/svc.yaml" "API Service: no metrics port (metrics never reach the API's Service or Ingress)" '9464' 'metrics'
+render --show-only templates/metrics-service.yaml > "$WORK/svc-metrics.yaml" 2>&1
+expect "$WORK/svc-metrics.yaml" "metrics Service: us-user-service-metrics, port metrics only, component metrics" \
+  'name: us-user-service-metrics' 'component: metrics' 'name: metrics' 'port: 9464' 'targetPort: metrics'
+absent "$WORK/svc-metrics.yaml" "metrics Service: no API port" 'targetPort: http' 'port: 80$'
 expect "$D" "default render: HPA autoscaling/v2 (min 2), PDB policy/v1, Service, ConfigMap, Secret, ServiceAccount" \
   'apiVersion: autoscaling/v2' 'minReplicas: 2' 'apiVersion: policy/v1' 'kind: Service$' 'kind: ConfigMap' \
   'kind: Secret' 'kind: ServiceAccount'
@@ -139,6 +147,13 @@ if [[ -f "$A" ]]; then
     'apiVersion: networking.k8s.io/v1' 'kind: Ingress' 'kind: ServiceMonitor' 'kind: PrometheusRule' \
     'name: user-service-secrets' 'image: "registry.example.com/platform/user-service@sha256:0{64}"'
   absent "$A" "all-features render: no chart-made Secret when existingSecret is set" '^kind: Secret'
+  render -f "$CHART/ci/all-features-values.yaml" --show-only templates/servicemonitor.yaml > "$WORK/sm.yaml" 2>&1
+  expect "$WORK/sm.yaml" "ServiceMonitor: scrapes port metrics of the metrics Service (component: metrics)" \
+    '- port: metrics' 'app.kubernetes.io/component: metrics' 'path: /metrics'
+  absent "$WORK/sm.yaml" "ServiceMonitor: does not select the API Service" 'component: server' 'port: http'
+  render -f "$CHART/ci/all-features-values.yaml" --show-only templates/ingress.yaml > "$WORK/ing.yaml" 2>&1
+  absent "$WORK/ing.yaml" "Ingress: routes only the API Service's http port" 'metrics' '9464'
+  expect "$A" "PrometheusRule: selects the metrics Service's job" 'job="us-user-service-metrics"'
   check "PrometheusRule: PromQL, durations and alert templates parse (promcheck)" "$BIN/promcheck" "$A"
 fi
 O="$WORK/autoscaling-off.yaml"
@@ -154,6 +169,9 @@ refuse "chart refuses a secret in the ConfigMap (config.DATABASE_URL)" "is a sec
 refuse "chart refuses terminationGracePeriodSeconds <= preStop + SHUTDOWN_TIMEOUT" "must exceed" \
   render --set terminationGracePeriodSeconds=15
 refuse "chart refuses maxReplicas < minReplicas" "maxReplicas" render --set autoscaling.minReplicas=5 --set autoscaling.maxReplicas=3
+refuse "chart refuses metricsPort = containerPort (metrics on the API port)" "metricsPort .* must differ" \
+  render --set metricsPort=8000
+refuse "chart refuses METRICS_PORT in config (the chart sets it)" "set by the chart" render --set config.METRICS_PORT=1234
 
 echo "== Dockerfile, .dockerignore"
 if [[ -x "$BIN/hadolint" ]]; then
@@ -163,7 +181,7 @@ else
 fi
 expect Dockerfile "Dockerfile: multi-stage, npm ci, build, production deps, non-root, healthcheck, CMD" \
   '^FROM .* AS deps' '^FROM .* AS build' '^FROM .* AS runtime' 'npm ci$' 'npm run build' 'npm ci --omit=dev' \
-  '^USER (node|1000)' '^EXPOSE 8000' '^HEALTHCHECK ' '/health/liveness' 'NODE_ENV=production' 'UV_THREADPOOL_SIZE=' \
+  '^USER (node|1000)' '^EXPOSE 8000 9464$' '^HEALTHCHECK ' '/health/liveness' 'NODE_ENV=production' 'UV_THREADPOOL_SIZE=' \
   '^CMD \["node", "dist/src/main.js"\]'
 if [[ -f package.json ]]; then
   pkg_check() {
@@ -229,7 +247,7 @@ if [[ "${DELIVERY_RUNTIME_CHECK:-0}" == 1 ]]; then
       out="$(cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=production node dist/src/main.js 2>&1)" && { echo "started without configuration"; return 1; }
       grep -q DATABASE_URL <<<"$out" || { echo "refusal does not name DATABASE_URL: $out"; return 1; }
       # Embedded mode: up, the image's HEALTHCHECK command passes, SIGTERM stops it in time.
-      (cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=development PORT=$port DATA_DIR="$WORK/data" \
+      (cd "$app" && env -i PATH="$PATH" HOME="$WORK" NODE_ENV=development PORT=$port METRICS_PORT=0 DATA_DIR="$WORK/data" \
         LOG_LEVEL=warn node dist/src/main.js > "$WORK/app.log" 2>&1) & pid=$!
       hc="$(sed -n 's/^  CMD \["node", "-e", "\(.*\)"\]$/\1/p' Dockerfile)"
       for _ in $(seq 1 60); do

@@ -142,6 +142,8 @@ const service = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),
+    // Any free port: parallel runs must not collide on the default 9464.
+    METRICS_PORT: '0',
     DATABASE_URL: dbUrl.toString(),
     DATABASE_POOL_SIZE: '10',
     REDIS_URL: redisUrl,

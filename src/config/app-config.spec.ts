@@ -111,4 +111,25 @@ describe('config', () => {
   it('bounds bodies to 16 KiB by default', () => {
     assert.equal(loadConfig({}).http.bodyLimit, 16 * 1024);
   });
+
+  it('serves metrics on their own port, never the API port', () => {
+    const config = loadConfig({ HOST: '10.0.0.5' });
+    assert.deepEqual(config.metrics, { port: 9464, host: '10.0.0.5' });
+    assert.equal(loadConfig({ METRICS_PORT: '0' }).metrics.port, 0);
+    assert.match(problems({ PORT: '9000', METRICS_PORT: '9000' }).join(), /METRICS_PORT: must differ from PORT/);
+    assert.deepEqual(problems({ PORT: '0', METRICS_PORT: '0' }), []);
+  });
+
+  it('logs mail links only when asked, and never in production', () => {
+    assert.equal(loadConfig({}).log.mailLinks, false);
+    assert.equal(loadConfig({ LOG_MAIL_LINKS: 'true' }).log.mailLinks, true);
+    const prod = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://h/db',
+      REDIS_URL: 'redis://h',
+      JWT_PRIVATE_KEY: 'k',
+    };
+    assert.deepEqual(problems(prod), []);
+    assert.match(problems({ ...prod, LOG_MAIL_LINKS: 'true' }).join(), /LOG_MAIL_LINKS: not allowed in production/);
+  });
 });

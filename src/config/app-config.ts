@@ -93,8 +93,13 @@ const pem = optionalString.transform((v) => (v === undefined ? undefined : v.rep
 export const envSchema = z.object({
   PORT: int(8000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  // The Prometheus listener, apart from the API so no Service or Ingress of the API routes
+  // it (docs/decisions.md, "Metrics port and logs"). 0: a free port chosen by the OS.
+  METRICS_PORT: int(9464, 0, 65535),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Mail logged without SMTP_URL shows links without their query (the token) unless true.
+  LOG_MAIL_LINKS: bool(false),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(20, 2, 500),
@@ -167,7 +172,8 @@ export interface AppConfig {
     publicUrl: string;
     shutdownTimeoutMs: number;
   };
-  log: { level: Env['LOG_LEVEL'] };
+  log: { level: Env['LOG_LEVEL']; mailLinks: boolean };
+  metrics: { port: number; host: string };
   dataDir: string;
   database: {
     /** undefined: the embedded database under dataDir */
@@ -227,6 +233,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.JWT_ALGORITHM === 'HS256' && env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32) {
     problems.push('JWT_SECRET: must be at least 32 characters for HS256');
   }
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics are never served on the API port)');
+  }
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither');
   }
@@ -244,7 +253,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
-    log: { level: env.LOG_LEVEL },
+    log: { level: env.LOG_LEVEL, mailLinks: env.LOG_MAIL_LINKS },
+    metrics: { port: env.METRICS_PORT, host: env.HOST },
     dataDir: env.DATA_DIR,
     database: {
       url: env.DATABASE_URL,
@@ -302,6 +312,7 @@ function productionProblems(env: Env): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (env.DATABASE_URL === undefined) problems.push('DATABASE_URL: required in production');
+  if (env.LOG_MAIL_LINKS) problems.push('LOG_MAIL_LINKS: not allowed in production (links carry live tokens)');
   if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');

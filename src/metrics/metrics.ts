@@ -27,6 +27,11 @@ export const loginAttempts = once(
   () => new Counter({ name: 'login_attempts_total', help: 'Login attempts by result', labelNames: ['result'] }),
 );
 
+/**
+ * `reason` is invalid_credentials (unknown account or wrong password, deliberately one
+ * value), locked (answered before any lookup, for any identifier), disabled or unverified
+ * (only after a valid password). No value may depend on whether an account exists.
+ */
 export const failedLogins = once(
   'failed_logins_total',
   () => new Counter({ name: 'failed_logins_total', help: 'Failed logins by reason', labelNames: ['reason'] }),

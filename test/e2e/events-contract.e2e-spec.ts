@@ -346,7 +346,7 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
   });
 
   it('exposes outbox pending, published and publish-failure series on /metrics', async () => {
-    const text = (await http(t.url, 'GET', '/metrics')).body as string;
+    const text = (await http(t.metricsUrl, 'GET', '/metrics')).body as string;
     const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     assert.ok(value('outbox_events_published_total') > 0, 'published counter moved');
     assert.ok(value('outbox_publish_failures_total') >= 0);

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TEST_EC_KEY, testPrefix } from '../utils/app.js';
-import { createTestDatabase } from '../utils/database.js';
+import { createTestDatabase, sql } from '../utils/database.js';
 import { http, newIdentity } from '../utils/http.js';
 import { type ServiceProcess, spawnService } from '../utils/service-process.js';
+import { waitFor } from '../utils/wait.js';
+
+/** The JSON lines a service wrote so far. */
+function jsonLines(service: ServiceProcess): Record<string, unknown>[] {
+  return service
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 
 describe('structured logs', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -81,5 +91,96 @@ describe('structured logs', () => {
     ]) {
       assert.ok(!text.includes(secret), `a log line contains ${secret.slice(0, 12)}…`);
     }
+  });
+
+  it('logs a failed statement (5xx) without its SQL parameters, row detail or values', async () => {
+    // A constraint the service does not know: the INSERT of a sign-up fails with 23514, whose
+    // driver error carries the parameters (email, argon2 hash) and "Failing row contains (...)".
+    await sql(db.url, `ALTER TABLE users ADD CONSTRAINT ck_test_boom CHECK (email NOT LIKE 'boom%')`);
+    const id = newIdentity('boom');
+    const res = await http(service.url, 'POST', '/api/v1/auth/register', { body: id });
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    assert.equal(res.body.error_code, 'COMMON_1500');
+
+    const failure = await waitFor('the 5xx log line', () =>
+      jsonLines(service).find((e) => e.msg === 'unexpected error' && e.request_id === res.body.request_id),
+    );
+    const err = failure.err as Record<string, unknown>;
+    assert.equal(err.type, 'QueryFailedError', JSON.stringify(failure));
+    assert.equal(err.code, '23514');
+    assert.equal(err.constraint, 'ck_test_boom');
+    assert.equal(err.parameters, undefined);
+    assert.equal(err.detail, undefined);
+    const line = JSON.stringify(failure);
+    for (const value of [id.email, id.password, id.name, '$argon2id$', 'Failing row']) {
+      assert.ok(!line.includes(value), `the 5xx line contains ${value}: ${line}`);
+    }
+    const text = service.output();
+    for (const value of [id.email, id.password, '$argon2id$'])
+      assert.ok(!text.includes(value), `a log line has ${value}`);
+  });
+});
+
+describe('development mail in the log', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  const started: ServiceProcess[] = [];
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    for (const s of started) await s.kill();
+    await db.drop();
+  });
+
+  const devService = async (env: Record<string, string> = {}): Promise<ServiceProcess> => {
+    const s = await spawnService({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? '',
+      REDIS_KEY_PREFIX: testPrefix(),
+      JWT_PRIVATE_KEY: TEST_EC_KEY,
+      ARGON2_MEMORY_KIB: '19456',
+      RATE_LIMIT_ENABLED: 'false',
+      DATA_DIR: `/tmp/user-service-test-${testPrefix().slice(1, -1)}`,
+      ...env,
+    });
+    started.push(s);
+    await s.ready();
+    return s;
+  };
+
+  /** Signs up (a verification mail) and asks for a reset (a reset mail); returns the two mail texts. */
+  const twoMails = async (s: ServiceProcess): Promise<string[]> => {
+    const id = newIdentity('mail');
+    assert.equal((await http(s.url, 'POST', '/api/v1/auth/register', { body: id })).status, 201);
+    assert.equal(
+      (await http(s.url, 'POST', '/api/v1/auth/password/forgot', { body: { email: id.email } })).status,
+      202,
+    );
+    const mails = await waitFor('two mails in the log', () => {
+      const found = jsonLines(s).filter((e) => e.msg === 'mail (no SMTP_URL set)');
+      return found.length >= 2 && found;
+    });
+    return mails.map((e) => (e.mail as { text: string }).text);
+  };
+
+  it('shows the link path without its token by default', async () => {
+    const s = await devService();
+    const texts = await twoMails(s);
+    const all = texts.join('\n');
+    assert.match(all, /\/verify-email\?\[hidden: LOG_MAIL_LINKS=true shows it\]/);
+    assert.match(all, /\/reset-password\?\[hidden: LOG_MAIL_LINKS=true shows it\]/);
+    assert.doesNotMatch(s.output(), /token=/);
+  });
+
+  it('shows the whole link with LOG_MAIL_LINKS=true, and that link works', async () => {
+    const s = await devService({ LOG_MAIL_LINKS: 'true' });
+    const all = (await twoMails(s)).join('\n');
+    assert.match(all, /\/reset-password\?token=[A-Za-z0-9_-]{20,}/);
+    const token = /\/verify-email\?token=([A-Za-z0-9_-]{20,})/.exec(all)?.[1];
+    assert.ok(token !== undefined, all);
+    const verified = await http(s.url, 'POST', '/api/v1/auth/email/verify', { body: { token } });
+    assert.ok(verified.status < 300, JSON.stringify(verified.body));
   });
 });

@@ -34,7 +34,7 @@ describe('health, stats and API docs', () => {
     await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: 'Wrong-Passw0rd' } });
     await http(t.url, 'GET', '/api/v1/users/me', { token: ok.body.access_token });
     await http(t.url, 'GET', '/api/v1/users/me', { token: ok.body.access_token });
-    const res = await fetch(`${t.url}/metrics`);
+    const res = await fetch(`${t.metricsUrl}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     const text = await res.text();
@@ -45,7 +45,7 @@ describe('health, stats and API docs', () => {
     );
     assert.match(text, /login_attempts_total\{result="success"\} [1-9]/);
     assert.match(text, /login_attempts_total\{result="failure"\} [1-9]/);
-    assert.match(text, /failed_logins_total\{reason="bad_password"\} [1-9]/);
+    assert.match(text, /failed_logins_total\{reason="invalid_credentials"\} [1-9]/);
     assert.match(text, /user_signups_total\{source="register"\} [1-9]/);
     assert.match(text, /active_sessions [1-9]/);
     assert.match(text, /cache_hits_total\{cache="user(_l1)?"\} [1-9]/);

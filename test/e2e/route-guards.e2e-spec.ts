@@ -53,7 +53,6 @@ describe('every route declares who may call it', () => {
       '/health/liveness',
       '/health/readiness',
       '/stats',
-      '/metrics',
       '/.well-known/jwks.json',
       '/users',
       '/api/v1/auth/register',

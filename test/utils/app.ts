@@ -7,6 +7,8 @@ import { assertTestDatabase, createTestDatabase } from './database.js';
 
 export interface TestApp {
   url: string;
+  /** The Prometheus listener (METRICS_PORT, an ephemeral loopback port here). */
+  metricsUrl: string;
   databaseUrl: string;
   running: RunningApp;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     RUN_MIGRATIONS: 'false',
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     RATE_LIMIT_ENABLED: 'false',
     // Tests hash at OWASP's minimum to stay quick; the cost itself is the benchmark's business.
     ARGON2_MEMORY_KIB: '19456',
@@ -52,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = running.app.getHttpServer().address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
+    metricsUrl: `http://127.0.0.1:${running.metrics.port}`,
     databaseUrl,
     running,
     close: async () => {

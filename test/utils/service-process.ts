@@ -15,6 +15,8 @@ export function freePort(): Promise<number> {
 
 export interface ServiceProcess {
   url: string;
+  /** The Prometheus listener: METRICS_PORT, a free loopback port unless given. */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -27,12 +29,20 @@ export interface ServiceProcess {
 
 /**
  * The built service (`node dist/src/main.js`) in a child process with only the given
- * environment (plus PATH and HOME), on a free loopback port unless PORT is given.
+ * environment (plus PATH and HOME), on free loopback ports unless PORT and METRICS_PORT are given.
  */
 export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
   const port = env.PORT ?? String(await freePort());
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: port },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: port,
+      METRICS_PORT: metricsPort,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,6 +52,7 @@ export async function spawnService(env: Record<string, string>): Promise<Service
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     child,
     output: () => out,
     exited,

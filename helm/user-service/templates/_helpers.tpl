@@ -66,7 +66,7 @@ DATABASE_URL REDIS_URL JWT_PRIVATE_KEY JWT_PUBLIC_KEY JWT_PREVIOUS_PUBLIC_KEYS J
 
 {{/* Variables the chart sets itself. */}}
 {{- define "user-service.chartKeys" -}}
-PORT RUN_MIGRATIONS
+PORT METRICS_PORT RUN_MIGRATIONS
 {{- end }}
 
 {{/*
@@ -81,7 +81,7 @@ Fails on a secret or chart-owned variable placed in .Values.config.
 {{- fail (printf "config.%s is a secret: set it under secretEnv (or in existingSecret) instead" $k) }}
 {{- end }}
 {{- if has $k $chartKeys }}
-{{- fail (printf "config.%s is set by the chart (see containerPort / migrations.enabled)" $k) }}
+{{- fail (printf "config.%s is set by the chart (see containerPort / metricsPort / migrations.enabled)" $k) }}
 {{- end }}
 {{- if not (kindIs "invalid" $v) }}
 {{- if ne (toString $v) "" }}
@@ -131,6 +131,18 @@ Fails on a secret or chart-owned variable placed in .Values.config.
 {{- if .Values.prometheusRule.selector -}}
 {{ .Values.prometheusRule.selector }}
 {{- else -}}
-job="{{ include "user-service.fullname" . }}",namespace="{{ .Release.Namespace }}"
+job="{{ include "user-service.fullname" . }}-metrics",namespace="{{ .Release.Namespace }}"
+{{- end }}
+{{- end }}
+
+{{/* Name of the Service that exposes only the metrics port (the ServiceMonitor's target). */}}
+{{- define "user-service.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "user-service.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The metrics listener may not share the API port: the API Service would then route it. */}}
+{{- define "user-service.checkPorts" -}}
+{{- if eq (int .Values.metricsPort) (int .Values.containerPort) }}
+{{- fail (printf "metricsPort (%d) must differ from containerPort: metrics are never served on the API port" (int .Values.metricsPort)) }}
 {{- end }}
 {{- end }}

@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
+import { serializeError } from './log-errors.js';
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -26,7 +27,11 @@ let root: Logger | undefined;
  * one. Pino is global per process, like the streams it writes to.
  */
 export function rootLogger(level: string): Logger {
-  root ??= pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  root ??= pino({
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
+  });
   return root;
 }
 

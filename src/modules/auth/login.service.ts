@@ -71,7 +71,8 @@ export class LoginService {
         success: false,
         reason: result.reason,
       });
-      failedLogins.inc({ reason: result.reason });
+      // One value for unknown account and wrong password: a metrics reader must not learn which.
+      failedLogins.inc({ reason: 'invalid_credentials' });
       throw new AppException('USER_1001');
     }
     const { user } = result;

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { linksHidden } from './mail-log.policy.js';
 
 export interface Mail {
   to: string;
@@ -10,9 +11,9 @@ export interface Mail {
 }
 
 /**
- * Mail over SMTP_URL with nodemailer. Without SMTP the mail goes to the log, whole
- * (links included) outside production so a developer can follow them, and as a
- * one-line notice in production, where a reset link must never reach the logs.
+ * Mail over SMTP_URL with nodemailer. Without SMTP the mail goes to the log outside
+ * production, its links cut to their path (the token stays out of the log) unless
+ * LOG_MAIL_LINKS=true, and as a one-line notice in production, where no link is logged.
  */
 @Injectable()
 export class MailService implements OnApplicationShutdown {
@@ -28,8 +29,12 @@ export class MailService implements OnApplicationShutdown {
 
   async send(mail: Mail): Promise<void> {
     if (this.transport === undefined) {
-      if (this.config.isProduction) this.logger.debug({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
-      else this.logger.log({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, 'mail (no SMTP_URL set)');
+      if (this.config.isProduction) {
+        this.logger.debug({ subject: mail.subject }, 'no SMTP_URL: mail not sent');
+        return;
+      }
+      const text = this.config.log.mailLinks ? mail.text : linksHidden(mail.text);
+      this.logger.log({ mail: { to: mail.to, subject: mail.subject, text } }, 'mail (no SMTP_URL set)');
       return;
     }
     await this.transport.sendMail({ from: this.config.mail.from, to: mail.to, subject: mail.subject, text: mail.text });
