@@ -92,8 +92,9 @@ async function insertOneTimeToken(
   await sql(
     url,
     `INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at, email)
-     SELECT $1, $2, $3, now() + interval '10 minutes', CASE WHEN $2 = 'email_verification' THEN email END
-       FROM users WHERE id = $1`,
+     SELECT $1::uuid, $2::varchar, $3::varchar, now() + interval '10 minutes',
+            CASE WHEN $2::varchar = 'email_verification' THEN email END
+       FROM users WHERE id = $1::uuid`,
     [userId, purpose, createHash('sha256').update(token).digest('hex')],
   );
   return token;
