@@ -30,6 +30,13 @@ const VERIFY_TTL_MS = 24 * 60 * 60 * 1000;
 const resetWindowKey = (userId: string): string => `reset-links:${userId}`;
 
 /**
+ * Forgot-password requests answered but not yet worked on, per pod. The answer no longer
+ * waits for the work, so a flood from many addresses would otherwise queue without bound
+ * (the per-IP limit is per address); past this, requests are dropped and logged.
+ */
+const MAX_FORGOT_IN_FLIGHT = 1000;
+
+/**
  * Password change, forgot/reset, and email verification. One-time tokens are personal
  * data of the user (the verification ones name an address): erasure deletes them.
  */
@@ -101,6 +108,10 @@ export class PasswordService
    * logged, never sent to the client.
    */
   forgot(email: string): void {
+    if (this.inFlight.size >= MAX_FORGOT_IN_FLIGHT) {
+      this.logger.warn({ in_flight: this.inFlight.size }, 'password reset request dropped: too many in flight');
+      return;
+    }
     const job = this.mailResetLink(email).catch((error: unknown) =>
       this.logger.error({ err: error }, 'password reset request failed'),
     );
