@@ -88,9 +88,13 @@ async function insertOneTimeToken(
   purpose: 'password_reset' | 'email_verification',
 ): Promise<string> {
   const token = randomBytes(32).toString('base64url');
+  // A verification token names the address it was mailed to (the user's current one), as the service's do.
   await sql(
     url,
-    `INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, now() + interval '10 minutes')`,
+    `INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at, email)
+     SELECT $1::uuid, $2::varchar, $3::varchar, now() + interval '10 minutes',
+            CASE WHEN $2::varchar = 'email_verification' THEN email END
+       FROM users WHERE id = $1::uuid`,
     [userId, purpose, createHash('sha256').update(token).digest('hex')],
   );
   return token;

@@ -121,8 +121,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Mail a one-time reset link (30 min); 202 whether or not the account exists' })
   @ApiAcceptedResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1400')
-  forgot(@Body() dto: ForgotPasswordRequestDto): Promise<void> {
-    return this.auth.forgotPassword(dto.email);
+  forgot(@Body() dto: ForgotPasswordRequestDto): void {
+    this.auth.forgotPassword(dto.email);
   }
 
   @Post('password/reset')

@@ -48,8 +48,9 @@ export class AuthService {
     return this.passwords.change(user, current, next, meta);
   }
 
-  forgotPassword(email: string): Promise<void> {
-    return this.passwords.forgot(email);
+  /** Answers at once; the work happens after the answer (PasswordService.forgot). */
+  forgotPassword(email: string): void {
+    this.passwords.forgot(email);
   }
 
   resetPassword(token: string, password: string, meta: RequestMeta): Promise<void> {

@@ -24,6 +24,13 @@ export class OneTimeToken {
   @Column({ name: 'token_hash', type: 'varchar', length: 64, select: false })
   tokenHash!: string;
 
+  /**
+   * The address a verification link was mailed to: the token verifies that address only,
+   * never one the account changed to later. Null for reset tokens.
+   */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email!: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 

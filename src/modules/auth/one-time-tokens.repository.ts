@@ -8,37 +8,64 @@ export class OneTimeTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async insert(
-    data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date },
+    data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date; email?: string | null },
     tx?: Tx,
   ): Promise<void> {
     await managerOf(this.dataSource, tx).insert(OneTimeToken, data);
   }
 
-  /** Whose token this is (used or not), so the consuming transaction can take that user's lock first. */
-  async ownerOf(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | null> {
+  /**
+   * Whose live (unused, unexpired) token this is, or null: checked before any costly work,
+   * and so the consuming transaction can take that user's lock first.
+   */
+  async liveOwnerOf(tokenHash: string, purpose: OneTimeTokenPurpose): Promise<string | null> {
     const rows: { user_id: string }[] = await this.dataSource.query(
-      'SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2',
+      `SELECT user_id FROM one_time_tokens
+        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
       [tokenHash, purpose],
     );
     return rows[0]?.user_id ?? null;
   }
 
-  /** Marks a live token used, in one statement: a token works exactly once even under concurrency. */
-  async consume(tokenHash: string, purpose: OneTimeTokenPurpose, tx: Tx): Promise<string | null> {
-    const result: [{ user_id: string }[], number] = await tx.manager.query(
+  /**
+   * Marks a live token used, in one statement: a token works exactly once even under
+   * concurrency. Returns its user and the address it was issued for.
+   */
+  async consume(
+    tokenHash: string,
+    purpose: OneTimeTokenPurpose,
+    tx: Tx,
+  ): Promise<{ userId: string; email: string | null } | null> {
+    const result: [{ user_id: string; email: string | null }[], number] = await tx.manager.query(
       `UPDATE one_time_tokens SET used_at = now()
        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
-       RETURNING user_id`,
+       RETURNING user_id, email`,
       [tokenHash, purpose],
     );
-    return result[0][0]?.user_id ?? null;
+    const row = result[0][0];
+    return row === undefined ? null : { userId: row.user_id, email: row.email };
   }
 
-  /** Older unused tokens of the same purpose stop working when a new one is issued or one is used. */
+  /** How many unused, unexpired tokens of the purpose the user holds. */
+  async countLive(userId: string, purpose: OneTimeTokenPurpose, tx?: Tx): Promise<number> {
+    const rows: { n: number }[] = await managerOf(this.dataSource, tx).query(
+      `SELECT count(*)::int AS n FROM one_time_tokens
+        WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
+      [userId, purpose],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Unused tokens of the purpose stop working (a new verification link, a completed reset). */
   async invalidateAll(userId: string, purpose: OneTimeTokenPurpose, tx?: Tx): Promise<void> {
     await managerOf(this.dataSource, tx).query(
       'UPDATE one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
       [userId, purpose],
     );
+  }
+
+  /** Erasure: every token of the user goes, with the addresses they were issued for. */
+  async deleteAllForUser(userId: string, tx: Tx): Promise<void> {
+    await tx.manager.query('DELETE FROM one_time_tokens WHERE user_id = $1', [userId]);
   }
 }

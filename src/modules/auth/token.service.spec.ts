@@ -67,4 +67,28 @@ describe('token service', () => {
       'USER_1005',
     );
   });
+
+  it('refuses a well-signed token without exp (jsonwebtoken would take it as never expiring), also when asked twice', () => {
+    const claims = {
+      sub: 'u',
+      sid: 's',
+      jti: 'j2',
+      role: 'user',
+      email: 'e',
+      iss: 'user-service',
+      aud: 'user-service',
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const token of [forge({ ...claims, iat: now }), forge(claims), forge({ ...claims, exp: 'never' })]) {
+      assert.equal(
+        codeOf(() => service.verify(token)),
+        'USER_1006',
+      );
+      assert.equal(
+        codeOf(() => service.verify(token)),
+        'USER_1006',
+        'a refused token is not cached',
+      );
+    }
+  });
 });

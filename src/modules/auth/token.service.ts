@@ -77,7 +77,10 @@ export class TokenService {
     );
   }
 
-  /** Verifies signature, algorithm, issuer, audience and expiry: USER_1005 when expired, USER_1006 otherwise. */
+  /**
+   * Verifies signature, algorithm, issuer, audience and expiry: USER_1005 when expired,
+   * USER_1006 otherwise, also for a token without `exp`.
+   */
   verify(token: string): AccessClaims {
     const cached = this.verified.get(token);
     if (cached !== undefined) {
@@ -115,7 +118,14 @@ export class TokenService {
       if ((error as { name?: string }).name === 'TokenExpiredError') throw new AppException('USER_1005');
       throw new AppException('USER_1006');
     }
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') {
+    // jsonwebtoken accepts a token without `exp` as never expiring: ours always carry one.
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.sid !== 'string' ||
+      typeof claims.jti !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      !Number.isFinite(claims.exp)
+    ) {
       throw new AppException('USER_1006');
     }
     return claims;

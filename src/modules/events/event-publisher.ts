@@ -11,6 +11,11 @@ export class EventPublisher {
   record(tx: Tx, ...events: UserEvent[]): Promise<void> {
     return this.outbox.insert(tx, events);
   }
+
+  /** Erasure, inside its transaction: the user's recorded events keep only the user id as personal data. */
+  async forgetPersonalData(tx: Tx, userId: string): Promise<void> {
+    await this.outbox.redactUser(tx, userId);
+  }
 }
 
 export function userEvent<T extends UserEventType>(type: T, userId: string, data: UserEventPayloads[T]): UserEvent {

@@ -4,6 +4,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Entity({ name: 'outbox_events' })
 @Index('ix_outbox_pending', ['id'], { where: 'published_at IS NULL' })
 @Index('ix_outbox_published_at', ['publishedAt'], { where: 'published_at IS NOT NULL' })
+// Erasure rewrites every row of one user (docs/decisions.md, "Erasure and token binding").
+@Index('ix_outbox_aggregate', ['aggregateId'])
 export class OutboxEvent {
   /** Monotonic: the relay publishes in id order, which is commit order per user. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })

@@ -5,7 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { managerOf, type Tx } from '#src/database/transaction.js';
 import { OutboxEvent } from './outbox-event.entity.js';
 import type { PendingOutboxRow } from './outbox-message.js';
-import type { UserEvent } from './user-events.js';
+import { erasurePatches, type UserEvent } from './user-events.js';
 
 /**
  * The relay lock: an advisory lock in the two-int4 key space (which never collides with
@@ -56,6 +56,21 @@ export class OutboxRepository {
         payload: e.data,
       })) as QueryDeepPartialEntity<OutboxEvent>[],
     );
+  }
+
+  /**
+   * Erasure: every row of the user, published (kept OUTBOX_RETENTION_HOURS for replays) or
+   * pending, has its personal fields overwritten with the anonymised values (erasurePatches),
+   * in one statement. A row the relay is publishing at that moment is waited for.
+   */
+  async redactUser(tx: Tx, userId: string): Promise<number> {
+    const result: [unknown[], number] = await tx.manager.query(
+      `UPDATE outbox_events o SET payload = o.payload || p.patch
+         FROM jsonb_each($2::jsonb) AS p(event_type, patch)
+        WHERE o.aggregate_id = $1 AND o.event_type = p.event_type`,
+      [userId, JSON.stringify(erasurePatches(userId))],
+    );
+    return result[1];
   }
 
   async countPending(tx?: Tx): Promise<number> {

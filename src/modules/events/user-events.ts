@@ -57,3 +57,39 @@ export interface EventEnvelope {
   producer: string;
   data: Record<string, unknown>;
 }
+
+/** The anonymised identity an erased user keeps: the user row and its recorded events carry it. */
+export function erasedIdentity(userId: string): { email: string; name: string; username: null } {
+  return { email: `erased+${userId}@erased.invalid`, name: 'Erased user', username: null };
+}
+
+type ErasurePatches = { [T in UserEventType]?: Partial<UserEventPayloads[T]> };
+
+/**
+ * What erasure overwrites in each recorded event of the user, so that nothing but the
+ * user id (and the anonymised identity derived from it) is left. The payloads keep their
+ * 1.0.0 shape, so a rewritten row that is published later still matches the schema
+ * (docs/events). Types not named here carry no personal data. Exhaustive on purpose: a new
+ * event type must be listed in `PERSONAL_FIELDS_BY_TYPE` below (user-events.spec.ts checks both agree).
+ */
+export function erasurePatches(userId: string): ErasurePatches {
+  const identity = erasedIdentity(userId);
+  return {
+    'user.created': { email: identity.email, username: identity.username, name: identity.name },
+    'user.logged_in': { ip_address: null, user_agent: null },
+    'user.email_verified': { email: identity.email },
+  };
+}
+
+/** Personal fields per event type (besides user_id); erasure must patch each of them. */
+export const PERSONAL_FIELDS_BY_TYPE: { [T in UserEventType]: (keyof UserEventPayloads[T])[] } = {
+  'user.created': ['email', 'username', 'name'],
+  'user.updated': [],
+  'user.deleted': [],
+  'user.logged_in': ['ip_address', 'user_agent'],
+  'user.logged_out': [],
+  'user.password_changed': [],
+  'user.role_changed': [],
+  'user.locked': [],
+  'user.email_verified': ['email'],
+};

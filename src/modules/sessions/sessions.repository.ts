@@ -129,6 +129,15 @@ export class SessionsRepository {
     return result[0].map((r) => r.id);
   }
 
+  /** Erasure: the user's sessions (all revoked by then) keep their times, not the client's address or agent. */
+  async forgetClientDetails(userId: string, tx: Tx): Promise<void> {
+    await tx.manager.query(
+      `UPDATE sessions SET ip_address = NULL, user_agent = NULL
+       WHERE user_id = $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL)`,
+      [userId],
+    );
+  }
+
   async countActive(): Promise<number> {
     const rows: { n: string }[] = await this.dataSource.query(
       'SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL AND expires_at > now()',

@@ -95,6 +95,11 @@ export class SessionsService {
     return this.repository.revokeAllForUser(userId, reason, exceptId, tx);
   }
 
+  /** Erasure, inside its transaction: the IP and user agent of every session of the user go. */
+  forgetClientDetails(tx: Tx, userId: string): Promise<void> {
+    return this.repository.forgetClientDetails(userId, tx);
+  }
+
   /** After a revocation commits: drop the Redis keys so the next request on any pod is refused. */
   async forget(ids: string[]): Promise<void> {
     if (!(await this.deletes.delete(ids.map(aliveKey)))) {

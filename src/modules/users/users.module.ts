@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
+import { EmailChangeNotifier } from './email-change.notifier.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserAccountService } from './user-account.service.js';
@@ -23,7 +24,8 @@ import { UsersService } from './users.service.js';
     UserCache,
     PasswordHasher,
     PersonalDataRegistry,
+    EmailChangeNotifier,
   ],
-  exports: [UsersService, PasswordHasher, PersonalDataRegistry],
+  exports: [UsersService, PasswordHasher, PersonalDataRegistry, EmailChangeNotifier],
 })
 export class UsersModule {}

@@ -146,6 +146,14 @@ export class UsersRepository {
     await managerOf(this.dataSource, tx).insert(LoginHistory, entry);
   }
 
+  /** Erasure: the user's login history keeps its times and outcomes, not where they came from. */
+  async forgetLoginClientDetails(userId: string, tx: Tx): Promise<void> {
+    await tx.manager.query(
+      'UPDATE login_history SET ip = NULL, user_agent = NULL WHERE user_id = $1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)',
+      [userId],
+    );
+  }
+
   loginHistory(userId: string): Promise<LoginHistory[]> {
     return this.dataSource.manager.find(LoginHistory, {
       where: { userId },

@@ -8,7 +8,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { TransactionRunner, type Tx } from '#src/database/transaction.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
-import type { UserEventPayloads } from '#src/modules/events/user-events.js';
+import { erasedIdentity, type UserEventPayloads } from '#src/modules/events/user-events.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import type {
   AdminCreateUserRequestDto,
@@ -24,6 +24,7 @@ import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { signups } from '#src/metrics/metrics.js';
 import { PASSWORD_RULE_MESSAGES, passwordViolations } from './password.policy.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { type EmailChange, EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserCache } from './user-cache.js';
 import type { LoginHistory } from './login-history.entity.js';
@@ -74,6 +75,7 @@ export class UsersService {
     private readonly transactions: TransactionRunner,
     private readonly personalData: PersonalDataRegistry,
     private readonly lockout: LockoutService,
+    private readonly emailChanges: EmailChangeNotifier,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -239,10 +241,22 @@ export class UsersService {
     }
     const fields = Object.keys(dto).filter((k) => dto[k as keyof typeof PROFILE_FIELDS] !== undefined);
     let revoked: string[] = [];
+    let emailChange = null as EmailChange | null;
     const updated = await this.transactions.runForUser(id, async (tx) => {
       if (changes.isActive === false) await this.assertNotLastAdmin(tx, id);
+      const previous = changes.email === undefined ? null : await this.users.findById(id, tx);
+      const emailChanged = previous !== null && previous.email !== changes.email;
+      // A new address is unverified until its owner follows the link mailed to it; an admin
+      // may say otherwise in the same request.
+      if (emailChanged && changes.isVerified === undefined) {
+        changes.isVerified = false;
+        if (previous.isVerified) fields.push('is_verified');
+      }
       const user = await this.users.update(id, changes, tx);
       if (user === null) throw new AppException('USER_1101');
+      if (emailChanged) {
+        emailChange = { userId: id, previousEmail: previous.email, email: user.email, isVerified: user.isVerified };
+      }
       if (fields.length > 0) {
         await this.events.record(
           tx,
@@ -257,6 +271,7 @@ export class UsersService {
       return user;
     });
     await this.afterWrite(id, revoked);
+    if (emailChange !== null) await this.emailChanges.notify(emailChange);
     return updated;
   }
 
@@ -300,7 +315,8 @@ export class UsersService {
 
   /**
    * Erasure (GDPR): personal data anonymised, other modules' data about the user deleted,
-   * account disabled, sessions ended. The email can register again.
+   * account disabled, sessions ended, and no IP, user agent or address left in the login
+   * history, the sessions or the recorded events. The email can register again.
    */
   async erase(id: string, actorId: string | null, meta: RequestMeta): Promise<void> {
     await this.require(id);
@@ -310,9 +326,7 @@ export class UsersService {
       await this.users.update(
         id,
         {
-          email: `erased+${id}@erased.invalid`,
-          username: null,
-          name: 'Erased user',
+          ...erasedIdentity(id),
           phone: null,
           businessType: null,
           businessNumber: null,
@@ -324,9 +338,14 @@ export class UsersService {
         },
         tx,
       );
-      // The user row stays (anonymised), so FK cascades do not fire: badges, goals... go here.
+      // The user row stays (anonymised), so FK cascades do not fire: badges, goals, one-time
+      // tokens... go here. Sessions and the outbox are dependencies of this module, so they
+      // are called directly (they cannot register without depending back on users).
       await this.personalData.eraseFor(tx, id);
+      await this.users.forgetLoginClientDetails(id, tx);
       revoked = await this.sessions.revokeAllForUser(id, 'erased', tx);
+      await this.sessions.forgetClientDetails(tx, id);
+      await this.events.forgetPersonalData(tx, id);
       if (revoked.length > 0) await this.recordLogout(tx, id, revoked, 'erased');
       await this.events.record(tx, userEvent('user.deleted', id, { user_id: id, actor_id: actorId }));
       await this.audit.record('user.delete', { actorId, targetUserId: id, details: {}, meta }, tx);
@@ -386,7 +405,15 @@ export class UsersService {
     );
   }
 
-  async markVerified(tx: Tx, userId: string): Promise<User> {
+  /**
+   * Marks `email` verified, inside the verifying transaction (which holds the user's lock).
+   * USER_1007 when the account's address is no longer the one the link was mailed to.
+   */
+  async markVerified(tx: Tx, userId: string, email: string): Promise<User> {
+    const current = await this.users.findById(userId, tx);
+    if (current === null || current.deletedAt !== null || current.email !== email) {
+      throw new AppException('USER_1007');
+    }
     const user = await this.users.update(userId, { isVerified: true }, tx);
     if (user === null) throw new AppException('USER_1101');
     return user;
