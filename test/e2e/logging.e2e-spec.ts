@@ -119,6 +119,18 @@ describe('structured logs', () => {
     for (const value of [id.email, id.password, '$argon2id$'])
       assert.ok(!text.includes(value), `a log line has ${value}`);
   });
+
+  it('logs the path of a request, not its query string (a token or an email put there)', async () => {
+    const token = 'eyJhbGciOiJFUzI1NiJ9.query-string-token-value.c2ln';
+    const res = await http(service.url, 'GET', `/api/v1/users/me?access_token=${token}&q=query-victim@example.com`);
+    assert.equal(res.status, 401);
+    const line = await waitFor('the request line', () =>
+      jsonLines(service).find((e) => e.msg === 'request completed' && e.request_id === res.body.request_id),
+    );
+    assert.equal(line.url, '/api/v1/users/me');
+    const text = service.output();
+    for (const value of [token, 'query-victim']) assert.ok(!text.includes(value), `a log line has ${value}`);
+  });
 });
 
 describe('development mail in the log', () => {

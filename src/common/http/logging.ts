@@ -53,7 +53,7 @@ export function loggerParams(logger: Logger): Params {
 /**
  * Fastify's request lines: one per request when it completes — `debug` for successes
  * (the hot path writes nothing at `info`), `warn` for 4xx, `error` for 5xx — with the
- * method, path, status and time, never headers or bodies.
+ * method, path (no query string), status and time, never headers or bodies.
  */
 export class RequestLogController extends LogController {
   override incomingRequest(): void {
@@ -68,7 +68,14 @@ export class RequestLogController extends LogController {
     if (!log.isLevelEnabled(level)) return;
     log[level](
       // Flat keys: Fastify's own serializers would read `req`/`res` as request/reply objects.
-      { method: request.method, url: request.url, status, response_time_ms: Math.round(reply.elapsedTime) },
+      // The path without its query: a client that puts a token (`?access_token=`) or an email
+      // (`?q=`) in the query must not have it written to the log.
+      {
+        method: request.method,
+        url: request.url.split('?', 1)[0],
+        status,
+        response_time_ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
   }
