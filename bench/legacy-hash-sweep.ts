@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   for (const [i, spec] of specs.entries()) {
-    const stored = hashes[i] as string;
+    const stored = hashes[i];
     const ok = await hasher.verify(stored, PASSWORD);
     if (!ok.valid) throw new Error(`${describeSpec(spec)} does not verify: a limit is below it`);
     const t = await medianMs(() => hasher.verify(stored, 'wrong'));

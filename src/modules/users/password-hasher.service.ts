@@ -75,7 +75,7 @@ export class PasswordHasher {
    * Verifies our argon2id hashes and the imported formats (argon2i, bcrypt, werkzeug
    * pbkdf2 and scrypt). Anything but argon2id with the configured parameters needs a
    * rehash, which login stores. Unknown formats (e.g. an erased account's marker) and
-   * hashes above the cost limits never match, without running the hash.
+   * hashes above the cost limits never match: they cost one dummy argon2id verify instead.
    */
   async verify(storedHash: string, password: string): Promise<VerifyResult> {
     let valid: boolean;
@@ -93,7 +93,8 @@ export class PasswordHasher {
     if (!parsed.ok) {
       // An erased account's marker is expected; anything else was stored past the import checks.
       if (!storedHash.startsWith('!')) this.logger.warn({ reason: parsed.reason }, 'stored password hash refused');
-      return false;
+      // Never its own cost, but the cost of any failed login, so the refusal does not show.
+      return this.verifyDummy(password);
     }
     const queue = this.costsNoMoreThanOurs(parsed.hash) ? this.limit : this.legacyLimit;
     const stored = parsed.hash;
