@@ -34,7 +34,7 @@ export async function makeLegacyHash(spec: LegacyHashSpec, password: string): Pr
   const salt = randomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
   switch (spec.algorithm) {
     case 'bcrypt':
-      return bcryptHash(password, { cost: spec.cost });
+      return bcryptHash(password, spec.cost);
     case 'pbkdf2': {
       const key = pbkdf2Sync(password, salt, spec.iterations, KEY_BYTES[spec.digest], spec.digest);
       return `pbkdf2:${spec.digest}:${spec.iterations}$${salt}$${key.toString('hex')}`;

@@ -32,7 +32,7 @@ const SALT = 'c2FsdHNhbHRzYWx0';
 
 /** Real hashes in the imported formats, with the given cost (as werkzeug, bcrypt and argon2 write them). */
 const make = {
-  bcrypt: (cost: number) => bcryptHash(PASSWORD, { cost }),
+  bcrypt: (cost: number) => bcryptHash(PASSWORD, cost),
   pbkdf2: (digest: 'sha1' | 'sha256' | 'sha512', iterations: number) => {
     const bytes = { sha1: 20, sha256: 32, sha512: 64 }[digest];
     return `pbkdf2:${digest}:${iterations}$${SALT}$${pbkdf2Sync(PASSWORD, SALT, iterations, bytes, digest).toString('hex')}`;
