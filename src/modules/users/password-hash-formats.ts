@@ -32,8 +32,8 @@ export interface HashLimits {
 /**
  * Upper bounds on the cost an imported hash may ask for, derived from one time budget: a
  * legacy verify may cost at most about what the slowest widely used default costs
- * (werkzeug's pbkdf2:sha256 1 000 000 and bcrypt 12, ~250 ms on the reference machine,
- * ~20 configured argon2id verifies). Each limit is the largest cost of its format that
+ * (werkzeug's pbkdf2:sha256 1 000 000 and bcrypt 12: ~0.3 s on the reference machine,
+ * ~10 configured argon2id verifies). Each limit is the largest cost of its format that
  * verifies within that budget (`npm run bench:legacy-hashes`, docs/decisions.md "Legacy
  * hash cost"). They are checked at import and again at every verify, so a hash stored by
  * other means (SQL) cannot make a login cost seconds either. For argon2 and scrypt they
