@@ -44,7 +44,8 @@ LABEL org.opencontainers.image.title="user-service" \
 # NODE_ENV=production: the service refuses to start without DATABASE_URL, REDIS_URL and
 #   signing keys (DESIGN §3); run with NODE_ENV=development for the embedded mode.
 # UV_THREADPOOL_SIZE: argon2id hashing runs on the libuv pool; 4 threads suit the
-#   1-2 CPUs a pod gets. Raise it with the CPU limit (about one thread per core, min 4).
+#   1-2 CPUs a pod gets. Raise it with the CPU limit (one thread per core, plus one for
+#   the legacy hash queue and one spare; min 4).
 # DATA_DIR: only used outside production (embedded database, generated dev keys).
 # NODE_OPTIONS: V8 grows the heap lazily up to a quarter of the host's memory; capping the
 #   old space at 192 MiB (live set ~60-70 MiB under load) and the young generation at

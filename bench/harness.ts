@@ -75,7 +75,7 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
     ARGON2_TIME_COST: process.env.ARGON2_TIME_COST ?? '2',
     ARGON2_PARALLELISM: process.env.ARGON2_PARALLELISM ?? '1',
   };
-  const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism()));
+  const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism() + 2));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The same V8 heap flags as `npm start` and the image (see docs/operations.md).

@@ -129,6 +129,9 @@ export const envSchema = z.object({
   ARGON2_TIME_COST: int(2, 2, 20),
   ARGON2_PARALLELISM: int(1, 1, 16),
   ARGON2_MAX_CONCURRENCY: int(availableParallelism(), 1, 256),
+  // Verifies of imported (bcrypt, werkzeug, foreign argon2) hashes at once: their own small
+  // queue, so they never hold the argon2id login queue (docs/decisions.md "Legacy hash cost").
+  LEGACY_HASH_MAX_CONCURRENCY: int(1, 1, 16),
   PASSWORD_MIN_LENGTH: int(8, 8, 128),
   PASSWORD_REQUIRE_CLASSES: bool(true),
   MAX_LOGIN_ATTEMPTS: int(5, 1, 1000),
@@ -203,6 +206,7 @@ export interface AppConfig {
     refreshTtlSeconds: number;
   };
   argon2: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrency: number };
+  legacyHashes: { maxConcurrency: number };
   password: { minLength: number; requireClasses: boolean };
   lockout: { maxAttempts: number; durationSeconds: number };
   rateLimit: { enabled: boolean; perMinute: number; loginPerMinute: number; registerPerHour: number };
@@ -288,6 +292,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       parallelism: env.ARGON2_PARALLELISM,
       maxConcurrency: env.ARGON2_MAX_CONCURRENCY,
     },
+    legacyHashes: { maxConcurrency: env.LEGACY_HASH_MAX_CONCURRENCY },
     password: { minLength: env.PASSWORD_MIN_LENGTH, requireClasses: env.PASSWORD_REQUIRE_CLASSES },
     lockout: {
       maxAttempts: env.MAX_LOGIN_ATTEMPTS,

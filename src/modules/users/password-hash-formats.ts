@@ -18,20 +18,41 @@ type Pbkdf2Digest = keyof typeof PBKDF2_DIGESTS;
 /** werkzeug's scrypt uses hashlib's default dklen. */
 const SCRYPT_KEY_LENGTH = 64;
 
+/** Upper bounds on the parameters of a stored hash (see HASH_LIMITS). */
+export interface HashLimits {
+  readonly argon2MemoryKib: number;
+  readonly argon2Work: number;
+  readonly argon2Parallelism: number;
+  readonly bcryptCost: number;
+  readonly pbkdf2Iterations: Readonly<Record<Pbkdf2Digest, number>>;
+  readonly scryptMemoryBytes: number;
+  readonly scryptWork: number;
+}
+
 /**
- * Upper bounds on the cost an imported hash may ask for: each login with it runs that
- * work (and, for argon2 and scrypt, allocates that memory), so a hash from another
- * system cannot make a login take seconds or gigabytes.
+ * Upper bounds on the cost an imported hash may ask for, derived from one time budget: a
+ * legacy verify may cost at most about what the slowest widely used default costs
+ * (werkzeug's pbkdf2:sha256 1 000 000 and bcrypt 12: ~0.3 s on the reference machine,
+ * ~10 configured argon2id verifies). Each limit is the largest cost of its format that
+ * verifies within that budget (`npm run bench:legacy-hashes`, docs/decisions.md "Legacy
+ * hash cost"). They are checked at import and again at every verify, so a hash stored by
+ * other means (SQL) cannot make a login cost seconds either. For argon2 and scrypt they
+ * also bound the memory one verify allocates.
  */
-export const HASH_LIMITS = {
-  argon2MemoryKib: 262_144,
-  argon2TimeCost: 10,
+export const HASH_LIMITS: HashLimits = {
+  /** argon2 memory per verify; with `argon2Work`, 64 MiB at t=3 (argon2-cffi's default). */
+  argon2MemoryKib: 65_536,
+  /** argon2 work m·t in KiB passes: the time of a verify grows with memory times passes. */
+  argon2Work: 65_536 * 3,
   argon2Parallelism: 16,
-  bcryptCost: 15,
-  pbkdf2Iterations: 10_000_000,
-  scryptMemoryBytes: 256 * 1024 * 1024,
-  scryptWork: 2 ** 22,
-} as const;
+  bcryptCost: 12,
+  /** Per digest: an HMAC-sha512 iteration costs ~3 sha256 ones here, a sha1 one the same. */
+  pbkdf2Iterations: { sha1: 1_000_000, sha256: 1_000_000, sha512: 350_000 },
+  /** scrypt memory 128·N·r. */
+  scryptMemoryBytes: 64 * 1024 * 1024,
+  /** scrypt work N·r·p: 65536·8·1 at most. */
+  scryptWork: 2 ** 19,
+};
 
 export type ParsedHash =
   | { algorithm: 'argon2id' | 'argon2i'; memoryKib: number; timeCost: number; parallelism: number }
@@ -56,15 +77,15 @@ const fail = (reason: string): ParseResult => ({ ok: false, reason });
  * and argon2i (PHC strings), bcrypt `$2a$`/`$2b$`/`$2y$`, and werkzeug's
  * `pbkdf2:<digest>:<iterations>$salt$hex` and `scrypt:N:r:p$salt$hex`, with bounded costs.
  */
-export function parsePasswordHash(stored: string): ParseResult {
-  if (stored.startsWith('$argon2')) return parseArgon2(stored);
-  if (stored.startsWith('$2')) return parseBcrypt(stored);
-  if (stored.startsWith('pbkdf2:')) return parsePbkdf2(stored);
-  if (stored.startsWith('scrypt:')) return parseScrypt(stored);
+export function parsePasswordHash(stored: string, limits: HashLimits = HASH_LIMITS): ParseResult {
+  if (stored.startsWith('$argon2')) return parseArgon2(stored, limits);
+  if (stored.startsWith('$2')) return parseBcrypt(stored, limits);
+  if (stored.startsWith('pbkdf2:')) return parsePbkdf2(stored, limits);
+  if (stored.startsWith('scrypt:')) return parseScrypt(stored, limits);
   return fail('unsupported hash format');
 }
 
-function parseArgon2(stored: string): ParseResult {
+function parseArgon2(stored: string, limits: HashLimits): ParseResult {
   const m = ARGON2.exec(stored);
   if (m === null) return fail('malformed argon2 hash (argon2id or argon2i PHC string expected)');
   const [, variant, version, memory, time, parallelism] = m;
@@ -75,42 +96,51 @@ function parseArgon2(stored: string): ParseResult {
     timeCost: Number(time),
     parallelism: Number(parallelism),
   };
-  if (hash.parallelism < 1 || hash.parallelism > HASH_LIMITS.argon2Parallelism) return fail('argon2 p out of range');
-  if (hash.timeCost < 1 || hash.timeCost > HASH_LIMITS.argon2TimeCost) return fail('argon2 t out of range');
-  if (hash.memoryKib < 8 * hash.parallelism || hash.memoryKib > HASH_LIMITS.argon2MemoryKib) {
-    return fail('argon2 m out of range');
+  if (hash.parallelism < 1 || hash.parallelism > limits.argon2Parallelism) {
+    return fail(`argon2 p out of range (1-${limits.argon2Parallelism})`);
+  }
+  if (hash.timeCost < 1) return fail('argon2 t out of range (at least 1)');
+  if (hash.memoryKib < 8 * hash.parallelism || hash.memoryKib > limits.argon2MemoryKib) {
+    return fail(`argon2 m out of range (8·p-${limits.argon2MemoryKib} KiB)`);
+  }
+  if (hash.memoryKib * hash.timeCost > limits.argon2Work) {
+    return fail(`argon2 cost out of range (m·t ≤ ${limits.argon2Work} KiB)`);
   }
   return { ok: true, hash };
 }
 
-function parseBcrypt(stored: string): ParseResult {
+function parseBcrypt(stored: string, limits: HashLimits): ParseResult {
   const m = BCRYPT.exec(stored);
   if (m === null) return fail('malformed bcrypt hash ($2a$, $2b$ or $2y$ with 53 characters of salt and hash)');
   const cost = Number(m[1]);
-  if (cost < 4 || cost > HASH_LIMITS.bcryptCost) return fail('bcrypt cost out of range');
+  if (cost < 4 || cost > limits.bcryptCost) return fail(`bcrypt cost out of range (4-${limits.bcryptCost})`);
   return { ok: true, hash: { algorithm: 'bcrypt', cost } };
 }
 
-function parsePbkdf2(stored: string): ParseResult {
+function parsePbkdf2(stored: string, limits: HashLimits): ParseResult {
   const m = PBKDF2.exec(stored);
   if (m === null) return fail('malformed werkzeug pbkdf2 hash (pbkdf2:sha256:<iterations>$<salt>$<hex>)');
   const [, digest, iterations, salt, hex] = m as unknown as [string, Pbkdf2Digest, string, string, string];
   const n = Number(iterations);
-  if (n < 1 || n > HASH_LIMITS.pbkdf2Iterations) return fail('pbkdf2 iterations out of range');
+  const limit = limits.pbkdf2Iterations[digest];
+  if (n < 1 || n > limit) return fail(`pbkdf2 iterations out of range (1-${limit} for ${digest})`);
   if (hex.length !== PBKDF2_DIGESTS[digest] * 2)
     return fail(`pbkdf2 ${digest} key must be ${PBKDF2_DIGESTS[digest]} bytes`);
   return { ok: true, hash: { algorithm: 'pbkdf2', digest, iterations: n, salt, key: Buffer.from(hex, 'hex') } };
 }
 
-function parseScrypt(stored: string): ParseResult {
+function parseScrypt(stored: string, limits: HashLimits): ParseResult {
   const m = SCRYPT.exec(stored);
   if (m === null) return fail('malformed werkzeug scrypt hash (scrypt:N:r:p$<salt>$<hex>)');
   const [, n, r, p, salt, hex] = m as unknown as [string, string, string, string, string, string];
   const hash = { algorithm: 'scrypt' as const, n: Number(n), r: Number(r), p: Number(p), salt };
   if (hash.n < 2 || (hash.n & (hash.n - 1)) !== 0) return fail('scrypt N must be a power of two');
   if (hash.r < 1 || hash.p < 1) return fail('scrypt r and p must be positive');
-  if (128 * hash.n * hash.r > HASH_LIMITS.scryptMemoryBytes || hash.n * hash.r * hash.p > HASH_LIMITS.scryptWork) {
-    return fail('scrypt cost out of range');
+  // RFC 7914: N < 2^(128·r/8). Such a hash can never verify (Node refuses the parameters).
+  if (hash.n >= 2 ** (16 * hash.r)) return fail('scrypt N must be below 2^(16·r)');
+  if (128 * hash.n * hash.r > limits.scryptMemoryBytes || hash.n * hash.r * hash.p > limits.scryptWork) {
+    const mib = limits.scryptMemoryBytes / 1024 / 1024;
+    return fail(`scrypt cost out of range (128·N·r ≤ ${mib} MiB, N·r·p ≤ ${limits.scryptWork})`);
   }
   if (hex.length !== SCRYPT_KEY_LENGTH * 2) return fail(`scrypt key must be ${SCRYPT_KEY_LENGTH} bytes`);
   return { ok: true, hash: { ...hash, key: Buffer.from(hex, 'hex') } };

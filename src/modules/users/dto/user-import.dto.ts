@@ -58,7 +58,7 @@ export class ImportUserDto {
     maxLength: 1024,
     example: 'scrypt:32768:8:1$Ar9X9LA8rxmWatHX$a3b2…',
     description:
-      'an existing hash: argon2id or argon2i (PHC string), bcrypt ($2a$, $2b$, $2y$), werkzeug pbkdf2:sha256:N$salt$hex or scrypt:N:r:p$salt$hex. Replaced by argon2id at the first login.',
+      'an existing hash: argon2id or argon2i (PHC string), bcrypt ($2a$, $2b$, $2y$), werkzeug pbkdf2:sha256:N$salt$hex or scrypt:N:r:p$salt$hex. Costs are bounded, as each login pays them: bcrypt ≤ 12, pbkdf2 ≤ 1 000 000 iterations (sha512 ≤ 350 000), scrypt 128·N·r ≤ 64 MiB and N·r·p ≤ 2^19, argon2 m ≤ 64 MiB and m·t ≤ 3 × 64 MiB; a dearer hash fails its row with the reason. Replaced by argon2id at the first login.',
   })
   @IsString()
   @MaxLength(1024)
