@@ -79,7 +79,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useGlobalPipes(new JsonDepthPipe(), createValidationPipe());
   const inFlight = new InFlightInterceptor();
   app.useGlobalInterceptors(inFlight);
-  await registerSecurityHeaders(app, config.http.corsOrigins);
+  registerSecurityHeaders(app, config.http.corsOrigins);
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only (anything else is 415), bounded in size and shape before any pipe runs.
