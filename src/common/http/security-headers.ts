@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** Every method a route of this API answers: CORS preflights must allow them all. */
@@ -44,9 +43,11 @@ export const HELMET_OPTIONS: HelmetOptions = {
  * browser or a shared cache. Call before app.init.
  */
 export function registerSecurityHeaders(app: NestFastifyApplication, corsOrigins: string[]): void {
-  const headers = helmetHeaders(HELMET_OPTIONS);
-  // One object set per request: Helmet's own middleware rebuilds the same headers on every
-  // request, which cost ~40 % of a bare route's throughput here (docs/decisions.md).
+  // No-store first: a route that sets its own Cache-Control later replaces it.
+  const headers = { 'cache-control': 'no-store', ...helmetHeaders(HELMET_OPTIONS) };
+  // One object set per request, in one hook: Helmet's own middleware rebuilt the same
+  // headers on every request, which cost ~40 % of a bare route's throughput here
+  // (docs/decisions.md).
   app
     .getHttpAdapter()
     .getInstance()
@@ -63,14 +64,6 @@ export function registerSecurityHeaders(app: NestFastifyApplication, corsOrigins
       maxAge: 600,
     });
   }
-  registerNoStore(app.getHttpAdapter().getInstance());
-}
-
-function registerNoStore(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-    done(null, payload);
-  });
 }
 
 /**
