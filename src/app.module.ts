@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { KvModule } from './cache/cache.module.js';
+import { KvModule } from './kv/kv.module.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { loggerParams } from './common/http/logging.js';
 import type { AppConfig } from './config/app-config.js';

@@ -4,7 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { APP_CONFIG } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { RATE_LIMIT_BUCKET, type RateLimitBucket } from '#src/common/decorators/rate-limit.decorator.js';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';

@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { KvStore } from '#src/cache/kv-store.js';
-import { MemoryKvStore } from '#src/cache/memory-kv-store.js';
+import type { KvStore } from '#src/kv/kv-store.js';
+import { MemoryKvStore } from '#src/kv/memory-kv-store.js';
 
 interface ThrottlerStorageRecord {
   totalHits: number;

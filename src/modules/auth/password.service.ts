@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';

@@ -6,7 +6,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { AppException } from '#src/common/errors/app.exception.js';
-import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { RELAY_STATUS, type DependencyState, type RelayStatus } from '#src/modules/events/relay-status.js';
 

@@ -3,7 +3,7 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { TransactionRunner, type Tx } from '#src/database/transaction.js';
 import { lockouts } from '#src/metrics/metrics.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { DurableDelete } from '#src/cache/durable-delete.js';
-import { KV_STORE, type KvStore } from '#src/cache/kv-store.js';
+import { DurableDelete } from '#src/kv/durable-delete.js';
+import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { cacheHits, cacheMisses } from '#src/metrics/metrics.js';
 import type { User } from './user.entity.js';
 
