@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '#src/config/app-config.js';
-import { PasswordHasher } from '#src/modules/users/password-hasher.service.js';
+import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
 import { AT_LIMIT, describeSpec, type LegacyHashSpec, makeLegacyHash } from '../test/utils/legacy-hashes.js';
 import { ROOT } from './harness.js';
 

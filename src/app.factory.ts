@@ -19,7 +19,7 @@ import { EmbeddedDatabase } from './database/embedded-database.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js';
 import { HealthService } from './modules/health/health.service.js';
-import { UsersService } from './modules/users/users.service.js';
+import { AdminBootstrapService } from './modules/users/admin-bootstrap.service.js';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -89,7 +89,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
 
   setupSwagger(app);
   await app.init();
-  await app.get(UsersService).bootstrapAdmin();
+  await app.get(AdminBootstrapService).bootstrapAdmin();
   const metricsServer = new MetricsServer();
   let metrics: MetricsAddress;
   try {

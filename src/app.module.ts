@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { DataSourceSettings } from './database/data-source.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { CompatModule } from './modules/compat/compat.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         EventsModule,
         UsersModule,
         AuthModule,
+        CompatModule,
         ProfileExtrasModule,
         HealthModule,
         MetricsModule,

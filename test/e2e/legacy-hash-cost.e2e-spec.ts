@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { PasswordHasher } from '#src/modules/users/password-hasher.service.js';
+import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { http, registerAndLogin, type Res } from '../utils/http.js';

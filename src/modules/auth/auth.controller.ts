@@ -19,7 +19,12 @@ import {
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { RegisterRequestDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
-import { AuthService } from './auth.service.js';
+import { EmailVerificationService } from './email-verification.service.js';
+import { LoginService } from './login.service.js';
+import { PasswordService } from './password.service.js';
+import { RegistrationService } from './registration.service.js';
+import { SessionLifecycleService } from './session-lifecycle.service.js';
+import { TokenService } from './token.service.js';
 import {
   ChangePasswordRequestDto,
   ForgotPasswordRequestDto,
@@ -34,7 +39,13 @@ import {
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly registration: RegistrationService,
+    private readonly logins: LoginService,
+    private readonly lifecycle: SessionLifecycleService,
+    private readonly passwords: PasswordService,
+    private readonly verification: EmailVerificationService,
+  ) {}
 
   @Post('register')
   @Public()
@@ -52,7 +63,7 @@ export class AuthController {
     'USER_1105',
   )
   register(@Body() dto: RegisterRequestDto): Promise<UserResponseDto> {
-    return this.auth.register(dto);
+    return this.registration.register(dto);
   }
 
   @Post('login')
@@ -63,7 +74,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1001', 'USER_1002', 'USER_1003', 'USER_1004')
   login(@Body() dto: LoginRequestDto, @ReqMeta() meta: RequestMeta): Promise<TokenResponseDto> {
-    return this.auth.login(dto, meta);
+    return this.logins.login(dto, meta);
   }
 
   @Post('refresh')
@@ -73,7 +84,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1006')
   refresh(@Body() dto: RefreshRequestDto, @ReqMeta() meta: RequestMeta): Promise<TokenResponseDto> {
-    return this.auth.refresh(dto.refresh_token, meta);
+    return this.lifecycle.refresh(dto.refresh_token, meta);
   }
 
   @Post('logout')
@@ -84,7 +95,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   logout(@CurrentUser() user: UserPrincipal): Promise<void> {
-    return this.auth.logout(user);
+    return this.lifecycle.logout(user);
   }
 
   @Post('logout-all')
@@ -95,7 +106,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   logoutAll(@CurrentUser() user: UserPrincipal): Promise<void> {
-    return this.auth.logoutAll(user);
+    return this.lifecycle.logoutAll(user);
   }
 
   @Post('password/change')
@@ -111,7 +122,7 @@ export class AuthController {
     @Body() dto: ChangePasswordRequestDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.auth.changePassword(user, dto.current_password, dto.new_password, meta);
+    return this.passwords.change(user, dto.current_password, dto.new_password, meta);
   }
 
   @Post('password/forgot')
@@ -122,7 +133,7 @@ export class AuthController {
   @ApiAcceptedResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1400')
   forgot(@Body() dto: ForgotPasswordRequestDto): void {
-    this.auth.forgotPassword(dto.email);
+    this.passwords.forgot(dto.email);
   }
 
   @Post('password/reset')
@@ -132,7 +143,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1007', 'USER_1103')
   reset(@Body() dto: ResetPasswordRequestDto, @ReqMeta() meta: RequestMeta): Promise<void> {
-    return this.auth.resetPassword(dto.token, dto.new_password, meta);
+    return this.passwords.reset(dto.token, dto.new_password, meta);
   }
 
   @Post('email/verify')
@@ -142,7 +153,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1007')
   verifyEmail(@Body() dto: VerifyEmailRequestDto): Promise<void> {
-    return this.auth.verifyEmail(dto.token);
+    return this.verification.verifyEmail(dto.token);
   }
 
   @Post('email/resend')
@@ -153,20 +164,20 @@ export class AuthController {
   @ApiAcceptedResponse()
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   resend(@CurrentUser() user: UserPrincipal): Promise<void> {
-    return this.auth.resendVerification(user);
+    return this.verification.sendVerification(user);
   }
 }
 
 @ApiTags('auth')
 @Controller('.well-known')
 export class JwksController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(private readonly tokens: TokenService) {}
 
   @Get('jwks.json')
   @Public()
   @ApiOperation({ summary: 'Public signing keys (current and previous kid)' })
   @ApiOkResponse({ type: JwksResponseDto })
   jwks(): JwksResponseDto {
-    return this.auth.jwks();
+    return this.tokens.jwks();
   }
 }

@@ -12,17 +12,18 @@ import { MailModule } from '#src/modules/mail/mail.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { UsersModule } from '#src/modules/users/users.module.js';
 import { AuthController, JwksController } from './auth.controller.js';
-import { AuthService } from './auth.service.js';
+import { EmailVerificationService } from './email-verification.service.js';
 import { AppThrottlerGuard } from './guards/throttle.guard.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { KvThrottlerStorage } from './kv-throttler.storage.js';
-import { LegacyUsersController } from './legacy.controller.js';
 import { LoginService } from './login.service.js';
+import { OneTimeTokensPersonalData } from './one-time-tokens.personal-data.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordsModule } from './passwords/passwords.module.js';
 import { PasswordService } from './password.service.js';
 import { SessionLifecycleService } from './session-lifecycle.service.js';
-import { SessionsController } from './sessions.controller.js';
+import { RegistrationService } from './registration.service.js';
 import { TokenService } from './token.service.js';
 import { UsersAuthController } from './users-auth.controller.js';
 
@@ -35,6 +36,7 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     SessionsModule,
     AuditModule,
     LockoutModule,
+    PasswordsModule,
     MailModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
@@ -60,18 +62,22 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
       }),
     }),
   ],
-  controllers: [AuthController, JwksController, SessionsController, UsersAuthController, LegacyUsersController],
+  controllers: [AuthController, JwksController, UsersAuthController],
   providers: [
-    AuthService,
     TokenService,
     LoginService,
+    RegistrationService,
     PasswordService,
+    EmailVerificationService,
     SessionLifecycleService,
     OneTimeTokensRepository,
+    OneTimeTokensPersonalData,
     // Order matters: rate limits first (cheap, before any token work), then identity, then roles.
     { provide: APP_GUARD, useClass: AppThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
+  // What the compat module answers the first version's routes with.
+  exports: [RegistrationService, LoginService],
 })
 export class AuthModule {}

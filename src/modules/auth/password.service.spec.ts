@@ -17,8 +17,9 @@ function serviceWith(owner: string | null): { service: PasswordService; calls: s
       return Promise.resolve(value);
     };
   const deps = {
-    users: { assertPasswordPolicy: () => calls.push('policy') },
+    accounts: {},
     hasher: { hash: stub('hash', '$argon2id$fake') },
+    policy: { assert: () => calls.push('policy') },
     sessions: {},
     oneTimeTokens: { liveOwnerOf: stub('liveOwnerOf', owner) },
     lockout: {},
@@ -27,8 +28,6 @@ function serviceWith(owner: string | null): { service: PasswordService; calls: s
     audit: {},
     // The reset transaction itself is the e2e tests' business: stop there.
     transactions: { runForUser: () => Promise.reject(new Error(`${calls.push('transaction')}`)) },
-    personalData: {},
-    emailChanges: {},
     kv: {},
   };
   const args = Object.values(deps) as never[];

@@ -18,6 +18,15 @@ export interface AccessClaims {
   jti: string;
 }
 
+/** The token pair login and refresh answer with (contract §1). */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  refresh_expires_in: number;
+}
+
 /** jsonwebtoken takes KeyObjects (parsed once); @nestjs/jwt's option types only name strings and Buffers. */
 const asKey = (key: KeyObject): Buffer => key as unknown as Buffer;
 
@@ -60,6 +69,20 @@ export class TokenService {
 
   jwks(): { keys: Record<string, unknown>[] } {
     return { keys: this.keys.jwks };
+  }
+
+  /** The answer of a login or a refresh: an access token for the session, and its refresh token. */
+  issue(
+    user: { id: string; role: string; email: string },
+    session: { id: string; refreshToken: string; expiresAt: Date },
+  ): TokenResponse {
+    return {
+      access_token: this.sign({ sub: user.id, sid: session.id, role: user.role, email: user.email }),
+      refresh_token: session.refreshToken,
+      token_type: 'bearer',
+      expires_in: this.config.jwt.accessTtlSeconds,
+      refresh_expires_in: Math.max(0, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)),
+    };
   }
 
   sign(claims: { sub: string; sid: string; role: string; email: string }): string {

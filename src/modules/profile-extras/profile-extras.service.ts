@@ -9,7 +9,7 @@ import {
   type PersonalDataExport,
   PersonalDataRegistry,
 } from '#src/modules/users/personal-data.registry.js';
-import { UsersService } from '#src/modules/users/users.service.js';
+import { AccountsService } from '#src/modules/users/accounts.service.js';
 import type { CreateBadgeRequestDto } from './dto/badge.dto.js';
 import type { CreateGoalRequestDto, UpdateGoalRequestDto } from './dto/learning-goal.dto.js';
 import {
@@ -44,7 +44,7 @@ const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 export class ProfileExtrasService implements OnModuleInit, PersonalDataContributor {
   constructor(
     private readonly extras: ProfileExtrasRepository,
-    private readonly users: UsersService,
+    private readonly accounts: AccountsService,
     private readonly transactions: TransactionRunner,
     private readonly personalData: PersonalDataRegistry,
   ) {}
@@ -146,7 +146,7 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
 
   /** Missing and erased users are USER_1101. */
   private async requireUser(userId: string): Promise<void> {
-    if ((await this.users.findActiveOrNull(userId)) === null) throw new AppException('USER_1101');
+    if ((await this.accounts.findOrNull(userId)) === null) throw new AppException('USER_1101');
   }
 
   /** Re-checks inside the write's transaction, holding the owner row against a concurrent erasure. */

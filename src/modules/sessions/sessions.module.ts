@@ -1,6 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { SessionRevocationService } from './session-revocation.service.js';
+import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
-@Module({ providers: [SessionsRepository, SessionsService], exports: [SessionsService] })
+/** The session store (open, rotate, revoke, alive) and the `/api/v1/sessions` routes. */
+@Module({
+  imports: [AuditModule],
+  controllers: [SessionsController],
+  providers: [SessionsRepository, SessionsService, SessionRevocationService],
+  exports: [SessionsService, SessionRevocationService],
+})
 export class SessionsModule {}

@@ -5,6 +5,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { DurableDelete } from '#src/kv/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import type { Tx } from '#src/database/transaction.js';
+import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { hashToken, isOpaqueTokenShape, newOpaqueToken } from './token-hash.js';
@@ -34,10 +35,19 @@ export class SessionsService {
 
   constructor(
     private readonly repository: SessionsRepository,
+    private readonly events: EventPublisher,
     @Inject(KV_STORE) private readonly kv: KvStore,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.deletes = new DurableDelete(kv);
+  }
+
+  /** Records `user.logged_out` for sessions ended in `tx` (logout, revocation, eviction, erasure...). */
+  async recordLogout(tx: Tx, userId: string, sessionIds: string[], reason: string): Promise<void> {
+    await this.events.record(
+      tx,
+      userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason }),
+    );
   }
 
   /** Opens a session in `tx`; returns it and its first refresh token. Ends the oldest past the limit. */

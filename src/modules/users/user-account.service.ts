@@ -4,28 +4,32 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import type { UserExportDto } from './dto/user-export.dto.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
-import { UsersService } from './users.service.js';
+import { AccountsService } from './accounts.service.js';
+import { UserManagementService } from './user-management.service.js';
+import { UserQueriesService } from './user-queries.service.js';
 
 /** Data rights of the signed-in user (GDPR): export and erase. */
 @Injectable()
 export class UserAccountService {
   constructor(
-    private readonly users: UsersService,
+    private readonly accounts: AccountsService,
+    private readonly management: UserManagementService,
+    private readonly queries: UserQueriesService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly personalData: PersonalDataRegistry,
   ) {}
 
   async eraseSelf(userId: string, password: string, meta: RequestMeta): Promise<void> {
-    await this.users.assertPassword(userId, password, meta);
-    await this.users.erase(userId, userId, meta);
+    await this.accounts.assertPassword(userId, password, meta);
+    await this.management.erase(userId, userId, meta);
   }
 
   async export(userId: string): Promise<UserExportDto> {
     const [profile, sessions, logins, audit, extras] = await Promise.all([
-      this.users.me(userId),
+      this.queries.me(userId),
       this.sessions.listAllForExport(userId),
-      this.users.loginHistory(userId),
+      this.queries.loginHistory(userId),
       this.audit.aboutUser(userId),
       this.personalData.exportFor(userId),
     ]);

@@ -5,9 +5,10 @@ import { NO_CONTROL_CHARS, PHONE_PATTERN, USERNAME_PATTERN } from '#src/common/h
 import { TransactionRunner } from '#src/database/transaction.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import type { ImportReportDto, ImportResultDto, ImportUserDto } from './dto/user-import.dto.js';
-import { PasswordHasher } from './password-hasher.service.js';
-import type { HashAlgorithm } from './password-hash-formats.js';
-import { normaliseEmail, UsersService } from './users.service.js';
+import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
+import type { HashAlgorithm } from '#src/modules/auth/passwords/password-hash-formats.js';
+import { normaliseEmail } from './email.js';
+import { UserCreationService } from './user-creation.service.js';
 
 type Checked = { ok: true; email: string; name: string; algorithm: HashAlgorithm } | { ok: false; reason: string };
 
@@ -22,7 +23,7 @@ export class UserImportService {
   private readonly logger = new Logger(UserImportService.name);
 
   constructor(
-    private readonly users: UsersService,
+    private readonly creation: UserCreationService,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
@@ -46,7 +47,7 @@ export class UserImportService {
     if (!checked.ok) return { email: entry.email, status: 'failed', reason: checked.reason };
     try {
       const user = await this.transactions.run(async (tx) => {
-        const created = await this.users.insertWithEvent(
+        const created = await this.creation.insertWithEvent(
           tx,
           {
             email: checked.email,
@@ -66,7 +67,7 @@ export class UserImportService {
         );
         return created;
       });
-      this.users.countSignup('import');
+      this.creation.countSignup('import');
       return { email: entry.email, status: 'imported', id: user.id };
     } catch (error) {
       if (error instanceof AppException && error.code === 'USER_1102') {

@@ -36,7 +36,8 @@ import {
 import { DeleteAccountRequestDto } from './dto/delete-account.dto.js';
 import { UserExportDto } from './dto/user-export.dto.js';
 import { UserAccountService } from './user-account.service.js';
-import { UsersService, type Viewer } from './users.service.js';
+import { UserManagementService } from './user-management.service.js';
+import { UserQueriesService, type Viewer } from './user-queries.service.js';
 
 const userOrPublic = {
   schema: { oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(PublicUserDto) }] },
@@ -51,7 +52,8 @@ const viewerOf = (req: AuthenticatedRequest): Viewer | null =>
 @Controller('api/v1/users')
 export class UsersController {
   constructor(
-    private readonly users: UsersService,
+    private readonly queries: UserQueriesService,
+    private readonly management: UserManagementService,
     private readonly account: UserAccountService,
   ) {}
 
@@ -61,7 +63,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   me(@CurrentUser() user: UserPrincipal): Promise<UserResponseDto> {
-    return this.users.me(user.userId);
+    return this.queries.me(user.userId);
   }
 
   @Patch('me')
@@ -70,7 +72,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1005', 'USER_1006', 'USER_1105')
   updateMe(@CurrentUser() user: UserPrincipal, @Body() dto: UpdateProfileRequestDto): Promise<UserResponseDto> {
-    return this.users.updateProfile(user.userId, dto);
+    return this.management.updateProfile(user.userId, dto);
   }
 
   @Delete('me')
@@ -108,7 +110,7 @@ export class UsersController {
     @Param('username') username: string,
     @Req() req: AuthenticatedRequest,
   ): Promise<UserResponseDto | PublicUserDto> {
-    return this.users.getByUsername(username, viewerOf(req));
+    return this.queries.getByUsername(username, viewerOf(req));
   }
 
   @Get(':id')
@@ -120,7 +122,7 @@ export class UsersController {
     @Param('id', UuidParam('id')) id: string,
     @Req() req: AuthenticatedRequest,
   ): Promise<UserResponseDto | PublicUserDto> {
-    return this.users.getById(id, viewerOf(req));
+    return this.queries.getById(id, viewerOf(req));
   }
 
   @Get()
@@ -129,7 +131,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserPageDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1003', 'USER_1005', 'USER_1006')
   list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
-    return this.users.list(query);
+    return this.queries.list(query);
   }
 
   @Post()
@@ -151,7 +153,7 @@ export class UsersController {
     @CurrentUser() actor: UserPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<UserResponseDto> {
-    return this.users.createByAdmin(dto, actor.userId, meta);
+    return this.management.createByAdmin(dto, actor.userId, meta);
   }
 
   @Patch(':id')
@@ -174,7 +176,7 @@ export class UsersController {
     @CurrentUser() actor: UserPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<UserResponseDto> {
-    return this.users.updateByAdmin(id, dto, actor.userId, meta);
+    return this.management.updateByAdmin(id, dto, actor.userId, meta);
   }
 
   @Put(':id/role')
@@ -188,7 +190,7 @@ export class UsersController {
     @CurrentUser() actor: UserPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<UserResponseDto> {
-    return this.users.changeRole(id, dto.role, actor.userId, meta);
+    return this.management.changeRole(id, dto.role, actor.userId, meta);
   }
 
   @Delete(':id')
@@ -202,6 +204,6 @@ export class UsersController {
     @CurrentUser() actor: UserPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.users.erase(id, actor.userId, meta);
+    return this.management.erase(id, actor.userId, meta);
   }
 }

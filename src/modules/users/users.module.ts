@@ -1,31 +1,44 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { PasswordsModule } from '#src/modules/auth/passwords/passwords.module.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
+import { AccountsService } from './accounts.service.js';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { EmailChangeNotifier } from './email-change.notifier.js';
-import { PasswordHasher } from './password-hasher.service.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserAccountService } from './user-account.service.js';
 import { UserCache } from './user-cache.js';
+import { UserCreationService } from './user-creation.service.js';
 import { UserImportController } from './user-import.controller.js';
 import { UserImportService } from './user-import.service.js';
+import { UserManagementService } from './user-management.service.js';
+import { UserQueriesService } from './user-queries.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
-import { UsersService } from './users.service.js';
 
+/**
+ * Users: profiles, the admin routes, erasure and export, import, the user cache. Other
+ * modules ask of users only through AccountsService; PersonalDataRegistry and
+ * EmailChangeNotifier let modules that depend on users take part in erasure, export and
+ * email changes without users depending back on them.
+ */
 @Module({
-  imports: [SessionsModule, AuditModule, LockoutModule],
+  imports: [SessionsModule, AuditModule, LockoutModule, PasswordsModule],
   controllers: [UsersController, UserImportController],
   providers: [
     UsersRepository,
-    UsersService,
+    UserCache,
+    UserCreationService,
+    UserQueriesService,
+    AccountsService,
+    UserManagementService,
+    AdminBootstrapService,
     UserAccountService,
     UserImportService,
-    UserCache,
-    PasswordHasher,
     PersonalDataRegistry,
     EmailChangeNotifier,
   ],
-  exports: [UsersService, PasswordHasher, PersonalDataRegistry, EmailChangeNotifier],
+  exports: [AccountsService, AdminBootstrapService, PersonalDataRegistry, EmailChangeNotifier],
 })
 export class UsersModule {}

@@ -7,7 +7,7 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
-import { UsersService } from '#src/modules/users/users.service.js';
+import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { TokenService } from '../token.service.js';
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -26,7 +26,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly sessions: SessionsService,
-    private readonly users: UsersService,
+    private readonly accounts: AccountsService,
     @InjectConfig() config: AppConfig,
   ) {
     this.serviceTokens = config.serviceTokens.map(sha256);
@@ -50,10 +50,7 @@ export class JwtAuthGuard implements CanActivate {
     const match = /^Bearer\s+([A-Za-z0-9_.~+/=-]+)$/i.exec(header);
     if (match === null) throw new AppException('USER_1006');
     const claims = this.tokens.verify(match[1]);
-    const [alive, user] = await Promise.all([
-      this.sessions.isAlive(claims.sid),
-      this.users.findActiveOrNull(claims.sub),
-    ]);
+    const [alive, user] = await Promise.all([this.sessions.isAlive(claims.sid), this.accounts.findOrNull(claims.sub)]);
     if (!alive || user === null) throw new AppException('USER_1006');
     if (!user.isActive) throw new AppException('USER_1002');
     request.principal = { kind: 'user', userId: user.id, sessionId: claims.sid, role: user.role, email: user.email };

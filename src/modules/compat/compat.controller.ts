@@ -22,19 +22,19 @@ import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
 import { PublicUserDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 import type { PublicUser, UserResponse } from '#src/modules/users/user.mapper.js';
-import { UsersService } from '#src/modules/users/users.service.js';
-import { AuthService } from './auth.service.js';
-import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from './dto/auth.dto.js';
-import { LoginService } from './login.service.js';
+import { AccountsService } from '#src/modules/users/accounts.service.js';
+import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from '#src/modules/auth/dto/auth.dto.js';
+import { LoginService } from '#src/modules/auth/login.service.js';
+import { RegistrationService } from '#src/modules/auth/registration.service.js';
 
 /** Seed 000's routes, answered by the same services as /api/v1 (no second implementation). */
 @ApiTags('legacy (seed 000)')
 @Controller('users')
-export class LegacyUsersController {
+export class CompatUsersController {
   constructor(
-    private readonly auth: AuthService,
-    private readonly users: UsersService,
-    private readonly login: LoginService,
+    private readonly registration: RegistrationService,
+    private readonly accounts: AccountsService,
+    private readonly logins: LoginService,
   ) {}
 
   @Post()
@@ -44,7 +44,7 @@ export class LegacyUsersController {
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
   create(@Body() dto: LegacyCreateUserRequestDto): Promise<UserResponseDto> {
-    return this.auth.register({ ...dto, name: dto.name ?? dto.username }, 'legacy');
+    return this.registration.register({ ...dto, name: dto.name ?? dto.username }, 'legacy');
   }
 
   @Post('verify-credentials')
@@ -59,7 +59,7 @@ export class LegacyUsersController {
     @Body() dto: VerifyCredentialsRequestDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<VerifyCredentialsResponseDto> {
-    return this.login.verifyCredentials(dto, meta);
+    return this.logins.verifyCredentials(dto, meta);
   }
 
   @Get(':username')
@@ -83,6 +83,6 @@ export class LegacyUsersController {
   ): Promise<UserResponse | PublicUser> {
     // Seed 000 answers with the full user to services, to the user themself and to staff.
     const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
-    return this.users.getByUsername(username, viewer);
+    return this.accounts.getByUsername(username, viewer);
   }
 }

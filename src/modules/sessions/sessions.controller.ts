@@ -11,8 +11,8 @@ import type { UserPrincipal } from '#src/common/auth/principal.js';
 import { Authenticated, CurrentUser, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
-import { SessionsService, type SessionView } from '#src/modules/sessions/sessions.service.js';
-import { SessionLifecycleService } from './session-lifecycle.service.js';
+import { SessionRevocationService } from './session-revocation.service.js';
+import { SessionsService, type SessionView } from './sessions.service.js';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -30,7 +30,7 @@ export class SessionDto {
 export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly lifecycle: SessionLifecycleService,
+    private readonly revocation: SessionRevocationService,
   ) {}
 
   @Get()
@@ -53,6 +53,6 @@ export class SessionsController {
     @CurrentUser() user: UserPrincipal,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.lifecycle.revokeSession(id, user, meta);
+    return this.revocation.revokeSession(id, user, meta);
   }
 }

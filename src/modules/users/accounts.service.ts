@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '#src/common/errors/app.exception.js';
+import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import { canonicalIdentifier, canonicalUsername } from '#src/common/text/identifiers.js';
+import type { Tx } from '#src/database/transaction.js';
+import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
+import { accountSubject } from '#src/modules/lockout/lockout.policy.js';
+import { LockoutService } from '#src/modules/lockout/lockout.service.js';
+import { SessionsService } from '#src/modules/sessions/sessions.service.js';
+import type { RegisterRequestDto } from './dto/user.dto.js';
+import { type CreateSource, UserCreationService } from './user-creation.service.js';
+import { UserQueriesService, type Viewer } from './user-queries.service.js';
+import { UserCache } from './user-cache.js';
+import type { User } from './user.entity.js';
+import { type PublicUser, toUserResponse, type UserResponse } from './user.mapper.js';
+import { UsersRepository } from './users.repository.js';
+
+export interface LoginHistoryEntry {
+  userId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  success: boolean;
+  reason: string | null;
+}
+
+/**
+ * What other modules may ask of users (the module's one exported service): sign-up, the
+ * lookups login and the guards need, the writes of the auth flows inside their
+ * transactions, and the cache invalidation after a commit.
+ */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly creation: UserCreationService,
+    private readonly queries: UserQueriesService,
+    private readonly hasher: PasswordHasher,
+    private readonly cache: UserCache,
+    private readonly sessions: SessionsService,
+    private readonly lockout: LockoutService,
+  ) {}
+
+  /** Sign-up; `source` tells consumers of `user.created` whether the compat route was used. */
+  async register(dto: RegisterRequestDto, source: CreateSource): Promise<UserResponse> {
+    const user = await this.creation.create(dto, { role: 'user', isVerified: false, source, actorId: null });
+    return toUserResponse(user);
+  }
+
+  /** The user through the cache, deactivated or not; erased users read as missing. */
+  findOrNull(id: string): Promise<User | null> {
+    return this.queries.findOrNull(id);
+  }
+
+  getByUsername(username: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+    return this.queries.getByUsername(username, viewer);
+  }
+
+  /** The user with its password hash, for credential checks; erased users are not found. */
+  async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
+    if (login.email !== undefined) return this.users.findForLogin({ email: canonicalIdentifier(login.email) });
+    const username = canonicalUsername(login.username ?? '');
+    return username === null ? null : this.users.findForLogin({ username });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findByEmail(canonicalIdentifier(email));
+  }
+
+  /**
+   * Checks the password of a signed-in user (password change, erasure) under the account's
+   * lockout, the one login counts on: USER_1003 while locked, USER_1001 when wrong.
+   */
+  async assertPassword(userId: string, password: string, meta: RequestMeta): Promise<void> {
+    const subject = accountSubject(userId);
+    await this.lockout.assertNotLocked(subject);
+    const hash = await this.users.findHashById(userId);
+    const { valid } = hash === null ? { valid: false } : await this.hasher.verify(hash, password);
+    if (!valid) {
+      await this.lockout.recordFailure(subject, userId, meta);
+      throw new AppException('USER_1001');
+    }
+    await this.lockout.clear(subject);
+  }
+
+  /** Sets a new password hash inside `tx` (password change, reset). */
+  async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<void> {
+    await this.users.set(userId, { passwordHash: hash }, tx);
+  }
+
+  /** Stamps the login, and stores the rehash when the stored hash needed one. */
+  async markLoggedIn(tx: Tx, userId: string, rehash: string | null): Promise<void> {
+    await this.users.set(
+      userId,
+      rehash === null ? { lastLoginAt: new Date() } : { lastLoginAt: new Date(), passwordHash: rehash },
+      tx,
+    );
+  }
+
+  /**
+   * Marks `email` verified, inside the verifying transaction (which holds the user's lock).
+   * USER_1007 when the account's address is no longer the one the link was mailed to.
+   */
+  async markVerified(tx: Tx, userId: string, email: string): Promise<User> {
+    const current = await this.users.findById(userId, tx);
+    if (current === null || current.deletedAt !== null || current.email !== email) {
+      throw new AppException('USER_1007');
+    }
+    const user = await this.users.update(userId, { isVerified: true }, tx);
+    if (user === null) throw new AppException('USER_1101');
+    return user;
+  }
+
+  addLoginHistory(tx: Tx | undefined, entry: LoginHistoryEntry): Promise<void> {
+    return this.users.addLoginHistory(entry, tx);
+  }
+
+  /** After a write commits: drop the cached user on every pod and the revoked sessions' keys. */
+  async afterWrite(userId: string, revokedSessions: string[]): Promise<void> {
+    await Promise.all([this.cache.invalidate(userId), this.sessions.forget(revokedSessions)]);
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '#src/common/errors/app.exception.js';
+import { pageOf } from '#src/common/http/page-query.dto.js';
+import type { ListUsersQueryDto } from './dto/user.dto.js';
+import type { LoginHistory } from './login-history.entity.js';
+import { UserCache } from './user-cache.js';
+import type { Role, User } from './user.entity.js';
+import { type PublicUser, toPublicUser, toUserResponse, type UserResponse } from './user.mapper.js';
+import { UsersRepository } from './users.repository.js';
+
+export interface Viewer {
+  userId: string;
+  role: Role;
+}
+
+/** Reads of users: through the shared cache by id, the views by caller, the admin list. */
+@Injectable()
+export class UserQueriesService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly cache: UserCache,
+  ) {}
+
+  /** The user through the cache, deactivated or not; erased users read as missing. */
+  async findOrNull(id: string): Promise<User | null> {
+    const user = await this.cache.get(id, (uid) => this.users.findById(uid));
+    return user === null || user.deletedAt !== null ? null : user;
+  }
+
+  /** As findOrNull, or USER_1101. */
+  async require(id: string): Promise<User> {
+    const user = await this.findOrNull(id);
+    if (user === null) throw new AppException('USER_1101');
+    return user;
+  }
+
+  async me(userId: string): Promise<UserResponse> {
+    return toUserResponse(await this.require(userId));
+  }
+
+  /** Self, admins and moderators see everything; others the public view. */
+  async getById(id: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+    return this.view(await this.require(id), viewer);
+  }
+
+  async getByUsername(username: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+    const found = await this.users.findByUsername(username);
+    if (found === null || found.deletedAt !== null) throw new AppException('USER_1101');
+    return this.view(found, viewer);
+  }
+
+  /** Service-token callers (viewer null) are trusted back ends and get the full user. */
+  private view(user: User, viewer: Viewer | null): UserResponse | PublicUser {
+    if (viewer === null || viewer.userId === user.id || viewer.role === 'admin' || viewer.role === 'moderator') {
+      return toUserResponse(user);
+    }
+    return toPublicUser(user);
+  }
+
+  async list(query: ListUsersQueryDto): Promise<{ items: UserResponse[]; total: number; page: number; limit: number }> {
+    const { page, limit } = pageOf(query);
+    const { items, total } = await this.users.list({
+      page,
+      limit,
+      q: query.q,
+      role: query.role,
+      isActive: query.is_active,
+    });
+    return { items: items.map(toUserResponse), total, page, limit };
+  }
+
+  loginHistory(userId: string): Promise<LoginHistory[]> {
+    return this.users.loginHistory(userId);
+  }
+}
