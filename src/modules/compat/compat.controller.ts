@@ -30,7 +30,9 @@ import { RegistrationService } from '#src/modules/auth/registration.service.js';
 /** Seed 000's routes, answered by the same services as /api/v1 (no second implementation). */
 @ApiTags('legacy (seed 000)')
 @Controller('users')
-export class CompatUsersController {
+// The class name makes the operationIds (`LegacyUsersController_create`...) clients and the
+// fuzzing configuration know: it stays.
+export class LegacyUsersController {
   constructor(
     private readonly registration: RegistrationService,
     private readonly accounts: AccountsService,

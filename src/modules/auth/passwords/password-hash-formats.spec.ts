@@ -17,7 +17,7 @@ interface Fixture {
 
 // Made by werkzeug, pyca/bcrypt and argon2-cffi (test/fixtures/generate-hashes.py).
 const FIXTURES = (
-  JSON.parse(readFileSync(new URL('../../../../test/fixtures/password-hashes.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../../../../../test/fixtures/password-hashes.json', import.meta.url), 'utf8')) as {
     hashes: Fixture[];
   }
 ).hashes;
