@@ -14,6 +14,7 @@ export default tseslint.config(
       'scripts/delivery/gotools/',
       '**/*.mjs',
       'eslint.config.js',
+      '.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,

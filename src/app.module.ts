@@ -15,7 +15,6 @@ import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
 import { UsersModule } from './modules/users/users.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,7 +32,6 @@ export class AppModule {
         CompatModule,
         ProfileExtrasModule,
         HealthModule,
-        MetricsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -6,21 +6,7 @@ import { toAuditEntryResponse } from './audit.mapper.js';
 import { AuditRepository } from './audit.repository.js';
 import type { AuditEntry } from './audit-entry.entity.js';
 import type { AuditPageDto } from './dto/audit.dto.js';
-
-export const AUDIT_ACTIONS = [
-  'user.create',
-  'user.update',
-  'user.role_change',
-  'user.delete',
-  'user.unlock',
-  'user.import',
-  'session.revoke',
-  'security.lockout',
-  'security.password_reset',
-  'security.refresh_reuse',
-] as const;
-
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+import type { AuditAction } from './audit-actions.js';
 
 /** Admin actions and security events, written in the same transaction as the change where there is one. */
 @Injectable()

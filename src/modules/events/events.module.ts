@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { EventPublisher } from './event-publisher.js';
+import { EventStatusService } from './event-status.service.js';
 import { OutboxMetrics } from './outbox-metrics.js';
 import { OutboxRelay } from './outbox-relay.service.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -17,7 +18,8 @@ import { RELAY_STATUS } from './relay-status.js';
     OutboxMetrics,
     OutboxRelay,
     { provide: RELAY_STATUS, useExisting: OutboxRelay },
+    EventStatusService,
   ],
-  exports: [EventPublisher, OutboxRepository, RELAY_STATUS],
+  exports: [EventPublisher, EventStatusService],
 })
 export class EventsModule {}

@@ -7,8 +7,7 @@ import {
 } from '@nestjs/terminus';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
-import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
-import { RELAY_STATUS, type DependencyState, type RelayStatus } from '#src/modules/events/relay-status.js';
+import { type DependencyState, EventStatusService } from '#src/modules/events/event-status.service.js';
 
 const STARTED = Date.now();
 
@@ -30,9 +29,8 @@ export class HealthService {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly db: TypeOrmHealthIndicator,
-    private readonly outbox: OutboxRepository,
+    private readonly events: EventStatusService,
     @Inject(KV_STORE) private readonly kv: KvStore,
-    @Inject(RELAY_STATUS) private readonly relay: RelayStatus,
     @Inject('APP_VERSION') private readonly version: string,
   ) {}
 
@@ -58,7 +56,7 @@ export class HealthService {
         },
         () => {
           const session = this.indicators.check('events');
-          const state = this.relay.brokerState();
+          const state = this.events.brokerState();
           if (state === 'unhealthy')
             return session.degraded({ broker: state, message: 'events are kept in the outbox' });
           return session.up({ broker: state });
@@ -78,7 +76,7 @@ export class HealthService {
       this.kv.kind === 'memory'
         ? Promise.resolve<DependencyState>('healthy')
         : this.kv.ping().then((ok): DependencyState => (ok ? 'healthy' : 'unhealthy')),
-      this.outbox.countPending().catch(() => null),
+      this.events.countPending().catch(() => null),
     ]);
     return {
       service: 'user-service',
@@ -86,7 +84,7 @@ export class HealthService {
       uptime_seconds: Math.floor((Date.now() - STARTED) / 1000),
       database,
       cache,
-      events: { broker: this.relay.brokerState(), outbox_pending: pending },
+      events: { broker: this.events.brokerState(), outbox_pending: pending },
     };
   }
 

@@ -1,5 +1,7 @@
 import { Column, JoinColumn, ManyToOne, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity.js';
+// The relation names the entity by its name, so the session store does not import users
+// (users depends on sessions; docs/architecture.md).
+import type { User } from '#src/modules/users/user.entity.js';
 
 /** One login: the refresh token family. Its id is the `sid` claim of every access token. */
 @Entity({ name: 'sessions' })
@@ -11,7 +13,7 @@ export class Session {
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_sessions_user' })
   user?: User;
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
+import { ActiveSessionsGauge } from './active-sessions.gauge.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -9,7 +10,7 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   imports: [AuditModule],
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionsService, SessionRevocationService],
+  providers: [SessionsRepository, SessionsService, SessionRevocationService, ActiveSessionsGauge],
   exports: [SessionsService, SessionRevocationService],
 })
 export class SessionsModule {}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '#src/common/http/page-query.dto.js';
-import { AUDIT_ACTIONS, type AuditAction } from '../audit.service.js';
+import { AUDIT_ACTIONS, type AuditAction } from '../audit-actions.js';
 
 export class ListAuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'entries about this user (the target of the action)' })
