@@ -21,7 +21,7 @@ export class AuthService {
     private readonly tokens: TokenService,
   ) {}
 
-  /** `source` tells consumers of `user.created` whether the seed 000 route was used. */
+  /** `source` tells consumers of `user.created` whether the first version's sign-up route was used. */
   async register(dto: RegisterRequestDto, source: 'register' | 'legacy' = 'register'): Promise<UserResponse> {
     const user = await this.users.register(dto, source);
     await this.passwords.sendVerificationTo({ id: user.id, email: user.email, isVerified: user.is_verified });

@@ -79,7 +79,7 @@ export class UsersService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Refuses a password that breaks DESIGN §6 with USER_1103 naming the rules. */
+  /** Refuses a password that breaks the policy of contract §2 with USER_1103 naming the rules. */
   assertPasswordPolicy(password: string): void {
     const rules = passwordViolations(canonicalPassword(password), this.config.password);
     if (rules.length > 0) {
