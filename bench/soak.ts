@@ -1,6 +1,6 @@
 /**
  * `npm run soak`: a long run (SOAK_MINUTES, default 10) at SOAK_LOAD (default 0.7) of the
- * measured capacity, over seed 001's mix — profile reads 3, logins 2, profile updates 1 —
+ * measured capacity, over a read-heavy mix — profile reads 3, logins 2, profile updates 1 —
  * plus a refresh and a registration per cycle. Each minute is its own autocannon run at a
  * fixed rate, so p99 and RSS are reported per minute. Passes when there are no errors, p99
  * stays stable and the last minute's mean RSS is within 10 % of the fifth minute's. Not

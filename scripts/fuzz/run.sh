@@ -5,7 +5,7 @@
 # Schemathesis, once signed in as a user and once as an admin (X-Service-Token on the
 # routes that take it), against real PostgreSQL and Redis. Fails on any 5xx, on a status,
 # content type, header or body the document does not list for the route, on an error body
-# that is not DESIGN's, on a schema-valid request refused or a schema-violating one
+# that is not contract §1's, on a schema-valid request refused or a schema-violating one
 # accepted, on a method the path does not serve answered otherwise than 405, and on a
 # route that ignores its authentication. See docs/fuzzing.md.
 #

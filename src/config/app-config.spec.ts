@@ -13,7 +13,7 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('config', () => {
-  it('has the defaults of DESIGN §10 with nothing set', () => {
+  it('has the documented defaults (contract §5) with nothing set', () => {
     const config = loadConfig({});
     assert.equal(config.http.port, 8000);
     assert.equal(config.http.host, '0.0.0.0');

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
- * The only place that reads `process.env`. Every variable of DESIGN §10 is parsed
+ * The only place that reads `process.env`. Every variable of contract §5 is parsed
  * once into a typed, nested AppConfig; a bad value stops the start with its name.
  */
 

@@ -29,7 +29,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
     logging: false,
     poolSize: settings.poolSize,
     extra: {
-      // Fail fast when PostgreSQL is down instead of queueing forever (DESIGN: 503, no hang).
+      // Fail fast when PostgreSQL is down instead of queueing forever (contract §1: 503, no hang).
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30000,
       ...(settings.embedded

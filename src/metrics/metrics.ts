@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
- * Every series of DESIGN §5 `/metrics`, on prom-client's default registry. Defined once
+ * Every series of `/metrics` (contract §1, Operations), on prom-client's default registry. Defined once
  * per process (a registry refuses a name twice; tests run several app instances in one
  * process), so modules import these objects rather than injecting a service.
  */

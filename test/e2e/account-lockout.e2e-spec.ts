@@ -234,7 +234,7 @@ describe('one login budget and one register budget per client, across routes', (
     }
   });
 
-  it('spends the register budget on sign-up, the seed 000 sign-up and password/forgot together', async () => {
+  it("spends the register budget on sign-up, the first version's sign-up and password/forgot together", async () => {
     const answers = [
       (await http(t.url, 'POST', '/api/v1/auth/register', { body: newIdentity() })).status,
       (await http(t.url, 'POST', '/api/v1/auth/password/forgot', { body: { email: 'nobody@example.com' } })).status,

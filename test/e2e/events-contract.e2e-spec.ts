@@ -14,7 +14,7 @@ import { createTestDatabase, sql } from '../utils/database.js';
 import { http, newIdentity, registerAndLogin } from '../utils/http.js';
 
 /**
- * The consumer contract of DESIGN §7 against the real broker of run.sh: every event type,
+ * The consumer contract of contract §3 against the real broker of run.sh: every event type,
  * produced through HTTP, read back with a plain kafkajs consumer and validated against
  * docs/events/user-events.schema.json.
  */
@@ -248,7 +248,7 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
     assert.deepEqual(
       [...new Set(received.map((m) => m.value.event_type))].sort(),
       [...USER_EVENT_TYPES].sort(),
-      'every event type of DESIGN §7 was produced',
+      'every event type of contract §3 was produced',
     );
     const rowByEventId = new Map(rows.map((r) => [r.event_id, r]));
     for (const m of received) {

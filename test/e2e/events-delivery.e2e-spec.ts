@@ -13,7 +13,7 @@ import { createTestDatabase, sql } from '../utils/database.js';
 import { http, registerAndLogin } from '../utils/http.js';
 
 /**
- * No event lost (DESIGN §7, issue 4): Kafka down while users sign up, the process killed
+ * No event lost (contract §3, issue 4): Kafka down while users sign up, the process killed
  * between commit and publish, two instances relaying one database. Real brokers only:
  * run.sh's, and throwaway ones from scripts/kafka/kafka.sh for the outage.
  */

@@ -535,7 +535,7 @@ describe('GDPR export and erasure, audit log, hash import', () => {
     });
   });
 
-  describe('seed 000 compatibility', () => {
+  describe("the first version's API", () => {
     it('records legacy sign-ups as such and shows others only the public view', async () => {
       const id = newIdentity('leg');
       const created = await http(t.url, 'POST', '/users', {

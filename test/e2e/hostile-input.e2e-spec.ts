@@ -7,7 +7,7 @@ import { http, newIdentity, registerAndLogin, type Res } from '../utils/http.js'
 
 /**
  * The rows of docs/bad-input-catalogue.md that other tests do not already cover: each hostile
- * input gets a 4xx with DESIGN's error body (or is stored verbatim where it is legal text),
+ * input gets a 4xx with the error body of contract §1 (or is stored verbatim where it is legal text),
  * never a 5xx, never a hang, never an effect beyond the request.
  */
 const ERROR_KEYS = ['details', 'error_code', 'message', 'request_id', 'timestamp'];
@@ -27,7 +27,7 @@ const INJECTIONS: [kind: string, value: string][] = [
 
 function assertError(res: Res, status: number, code?: string, what = ''): void {
   assert.equal(res.status, status, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
-  assert.deepEqual(Object.keys(res.body as object).sort(), ERROR_KEYS, `${what}: DESIGN error body`);
+  assert.deepEqual(Object.keys(res.body as object).sort(), ERROR_KEYS, `${what}: contract error body`);
   if (code !== undefined) assert.equal(res.body.error_code, code, what);
 }
 

@@ -14,7 +14,7 @@ const ORIGIN = 'https://app.example.com';
 
 function assertError(res: Res, status: number, code: string, what: string): void {
   assert.equal(res.status, status, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
-  assert.deepEqual(Object.keys(res.body as object).sort(), ERROR_KEYS, `${what}: DESIGN error body`);
+  assert.deepEqual(Object.keys(res.body as object).sort(), ERROR_KEYS, `${what}: contract error body`);
   assert.equal(res.body.error_code, code, what);
 }
 

@@ -142,7 +142,7 @@ describe('lockout, service tokens and legacy routes', () => {
     assert.equal(byName.body.email, u.identity.email, 'services see the full user');
   });
 
-  it('serves the seed 000 routes from the same services', async () => {
+  it("serves the first version's routes from the same services", async () => {
     const id = newIdentity('legacy');
     const created = await http(t.url, 'POST', '/users', {
       body: { username: id.username, email: id.email, password: id.password },

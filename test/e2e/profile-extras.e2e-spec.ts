@@ -7,7 +7,7 @@ import { http, newIdentity, registerAndLogin } from '../utils/http.js';
 
 const ADMIN = { email: 'extras-admin@example.com', password: 'Admin-Passw0rd-Long' };
 
-describe('badges and learning goals (seed 004)', () => {
+describe('badges and learning goals', () => {
   let t: TestApp;
   let admin: string;
   let moderator: string;
@@ -26,7 +26,7 @@ describe('badges and learning goals (seed 004)', () => {
     await t.close();
   });
 
-  it('lets the owner award badges that anyone can read, whitelisted to the design fields', async () => {
+  it("lets the owner award badges that anyone can read, whitelisted to the contract's fields", async () => {
     const u = await registerAndLogin(t.url);
     const res = await http(t.url, 'POST', `/api/v1/users/${u.id}/badges`, {
       token: u.access,

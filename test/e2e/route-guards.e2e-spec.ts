@@ -62,7 +62,7 @@ describe('every route declares who may call it', () => {
       '/api/v1/auth/password/reset',
       '/api/v1/auth/email/verify',
     ]);
-    // Public reads whose writes need a token (seed 004's badges and goals).
+    // Public reads whose writes need a token (badges and goals).
     const openReads = new Set(['/api/v1/users/{id}/badges', '/api/v1/users/{id}/goals']);
     let checked = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {

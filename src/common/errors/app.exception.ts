@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /**
- * The domain's error model: a code from DESIGN §5, never an HTTP exception.
+ * The domain's error model: a code from contract §1, never an HTTP exception.
  * The global filter maps the code to its status and body.
  */
 export class AppException extends Error {

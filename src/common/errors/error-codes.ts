@@ -1,4 +1,4 @@
-/** Every error code of DESIGN §5, with its HTTP status and default message. */
+/** Every error code of contract §1, with its HTTP status and default message. */
 export const ERROR_CODES = {
   USER_1001: { status: 401, message: 'Invalid credentials' },
   USER_1002: { status: 403, message: 'Account disabled' },
@@ -13,14 +13,14 @@ export const ERROR_CODES = {
   USER_1104: { status: 400, message: 'Invalid email format' },
   USER_1105: { status: 409, message: 'Username taken' },
   USER_1201: { status: 404, message: 'Session not found' },
-  // Not in the design's table: a learning goal id that is unknown or not this user's (docs/decisions.md).
+  // Added after the first error table: a learning goal id that is unknown or not this user's (docs/decisions.md).
   USER_1301: { status: 404, message: 'Learning goal not found' },
   COMMON_1000: { status: 400, message: 'Validation failed' },
   COMMON_1001: { status: 401, message: 'Authentication required' },
   COMMON_1003: { status: 403, message: 'Forbidden' },
   COMMON_1004: { status: 404, message: 'Route not found' },
   COMMON_1029: { status: 429, message: 'Too many requests' },
-  // Not in the design's table; added so every 4xx has a code (docs/decisions.md).
+  // Added after the first error table, so every 4xx has a code (docs/decisions.md).
   COMMON_1400: { status: 400, message: 'Malformed request body' },
   COMMON_1405: { status: 405, message: 'Method not allowed' },
   // Answered by the HTTP parser's client-error handler (common/http/client-error.ts).

@@ -70,7 +70,7 @@ function fastifyCodeOf(error: unknown): ErrorCode | undefined {
   return typeof code === 'string' ? FASTIFY_CODES[code] : undefined;
 }
 
-/** Maps anything thrown to the error body of DESIGN §5. Unknown errors leak nothing. */
+/** Maps anything thrown to the error body of contract §1. Unknown errors leak nothing. */
 export function mapError(exception: unknown): MappedError {
   if (exception instanceof AppException) {
     return { ...fromCode(exception.code, exception.message, exception.details), headers: exception.headers };

@@ -1,7 +1,7 @@
 import { ApiExtension, ApiProperty } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
 
-/** DESIGN §5's error body. Every error answer of every route is documented with it (see openapi.ts). */
+/** The error body of contract §1. Every error answer of every route is documented with it (see openapi.ts). */
 export class ErrorBodyDto {
   @ApiProperty({ enum: Object.keys(ERROR_CODES), example: 'COMMON_1000' }) error_code!: string;
   @ApiProperty({ example: 'Validation failed' }) message!: string;

@@ -35,7 +35,7 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
 
 /**
  * Fastify's `frameworkErrors`: the router's own refusals, which happen before any route (and
- * so before Nest's exception filter), answer with DESIGN's error body too.
+ * so before Nest's exception filter), answer with the contract's error body too (contract §1).
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const code = FRAMEWORK_CODES[error.code] ?? 'COMMON_1500';
@@ -50,7 +50,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 /**
  * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (a CR or LF inside a
  * header, a malformed request line, headers over the size limit, a request that never
- * finished) gets DESIGN's error body too, instead of Fastify's own
+ * finished) gets the contract's error body too (contract §1), instead of Fastify's own
  * `{"error","message","statusCode"}`. No route ran, so the request id is a new one.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {

@@ -214,7 +214,7 @@ const isRef = (v: unknown): v is ReferenceObject => typeof v === 'object' && v !
  * can rely on it:
  * - security per route from the guards' metadata (public, bearer, service token);
  * - `format: uuid` on path parameters that are parsed as UUIDs;
- * - every error status a route can answer, each with DESIGN's error body and the exact
+ * - every error status a route can answer, each with the error body of contract §1 and the exact
  *   `error_code`s (the route's own, from `@ApiErrors`, plus those its guards and pipes imply);
  * - closed object schemas (`additionalProperties: false`): request bodies refuse unknown
  *   fields (forbidNonWhitelisted), and responses are built by whitelisting mappers;

@@ -27,8 +27,8 @@ import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from '#src/
 import { LoginService } from '#src/modules/auth/login.service.js';
 import { RegistrationService } from '#src/modules/auth/registration.service.js';
 
-/** Seed 000's routes, answered by the same services as /api/v1 (no second implementation). */
-@ApiTags('legacy (seed 000)')
+/** The first version's routes (contract §1), answered by the same services as /api/v1 (no second implementation). */
+@ApiTags('compat (first version)')
 @Controller('users')
 // The class name makes the operationIds (`LegacyUsersController_create`...) clients and the
 // fuzzing configuration know: it stays.
@@ -42,7 +42,7 @@ export class LegacyUsersController {
   @Post()
   @Public()
   @RateLimit('register')
-  @ApiOperation({ summary: 'Legacy sign-up (seed 000): same as POST /api/v1/auth/register', deprecated: true })
+  @ApiOperation({ summary: 'Legacy sign-up (first version): same as POST /api/v1/auth/register', deprecated: true })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1102', 'USER_1103', 'USER_1104', 'USER_1105')
   create(@Body() dto: LegacyCreateUserRequestDto): Promise<UserResponseDto> {
@@ -54,7 +54,7 @@ export class LegacyUsersController {
   @HttpCode(200)
   @RateLimit('login')
   @ApiSecurity('service-token')
-  @ApiOperation({ summary: 'Legacy credential check (seed 000)', deprecated: true })
+  @ApiOperation({ summary: 'Legacy credential check (first version)', deprecated: true })
   @ApiOkResponse({ type: VerifyCredentialsResponseDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'COMMON_1400', 'USER_1003')
   verifyCredentials(
@@ -71,7 +71,7 @@ export class LegacyUsersController {
   @ApiSecurity('service-token')
   @ApiOperation({
     summary:
-      'Legacy lookup by username (seed 000): the full user for services, self and staff; public fields for others',
+      'Legacy lookup by username (first version): the full user for services, self and staff; public fields for others',
     deprecated: true,
   })
   @ApiExtraModels(UserResponseDto, PublicUserDto)
@@ -83,7 +83,7 @@ export class LegacyUsersController {
     @Param('username') username: string,
     @Req() req: AuthenticatedRequest,
   ): Promise<UserResponse | PublicUser> {
-    // Seed 000 answers with the full user to services, to the user themself and to staff.
+    // The first version answers with the full user to services, to the user themself and to staff.
     const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
     return this.accounts.getByUsername(username, viewer);
   }

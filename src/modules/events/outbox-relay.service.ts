@@ -15,7 +15,7 @@ const PURGE_INTERVAL_MS = 60_000;
 const SHUTDOWN_DRAIN_MS = 5000;
 
 /**
- * Publishes the transactional outbox to Kafka (DESIGN §7) when KAFKA_BROKERS is set.
+ * Publishes the transactional outbox to Kafka (contract §3) when KAFKA_BROKERS is set.
  *
  * A loop, one step at a time: claim the oldest pending rows under the relay lock, publish
  * them, mark them published, commit (OutboxRepository.relayBatch). After a published

@@ -1,5 +1,5 @@
 /**
- * Every user lifecycle event of DESIGN §7 and its payload, in one place. Payloads carry
+ * Every user lifecycle event of contract §3 and its payload, in one place. Payloads carry
  * what downstream services need; never a secret, hash or token.
  */
 export const EVENT_VERSION = '1.0.0';

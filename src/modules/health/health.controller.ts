@@ -39,7 +39,7 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('health')
-  @ApiOperation({ summary: 'Seed 000 health check' })
+  @ApiOperation({ summary: "The first version's health check" })
   @ApiOkResponse({ type: StatusOkDto })
   status(): { status: 'ok' } {
     return { status: 'ok' };

@@ -1,6 +1,6 @@
 import { canonicalIdentifier, canonicalUsername } from '#src/common/text/identifiers.js';
 
-/** Pure lockout rules (DESIGN §6), kept apart from storage so they are unit-tested alone. */
+/** Pure lockout rules (contract §2), kept apart from storage so they are unit-tested alone. */
 export interface LockoutPolicy {
   maxAttempts: number;
   durationSeconds: number;

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '#src/modules/users/user.entity.js';
 
-/** A badge a user earned (seed 004). Deleted when the user is erased. */
+/** A badge a user earned (contract §1). Deleted when the user is erased. */
 @Entity({ name: 'badges' })
 @Index('ix_badges_user_achieved', ['userId', 'dateAchieved'])
 export class Badge {

@@ -14,7 +14,7 @@ import { User } from '#src/modules/users/user.entity.js';
 export const GOAL_STATUSES = ['in-progress', 'completed'] as const;
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
-/** A learning goal of a user (seed 004). Deleted when the user is erased. */
+/** A learning goal of a user (contract §1). Deleted when the user is erased. */
 @Entity({ name: 'learning_goals' })
 @Check('ck_learning_goals_status', `"status" IN ('in-progress', 'completed')`)
 @Check('ck_learning_goals_streak', `"streak_count" >= 0`)

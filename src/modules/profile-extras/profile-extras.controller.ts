@@ -16,7 +16,7 @@ import { BadgePageDto, BadgeResponseDto, CreateBadgeRequestDto } from './dto/bad
 import { CreateGoalRequestDto, GoalPageDto, GoalResponseDto, UpdateGoalRequestDto } from './dto/learning-goal.dto.js';
 import { ProfileExtrasService } from './profile-extras.service.js';
 
-/** Badges and learning goals (seed 004). Ownership is checked in the service. */
+/** Badges and learning goals (contract §1). Ownership is checked in the service. */
 @ApiTags('profile extras')
 @Controller('api/v1/users')
 export class ProfileExtrasController {

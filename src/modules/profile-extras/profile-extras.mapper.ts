@@ -22,7 +22,7 @@ export interface GoalResponse {
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
 
-/** Whitelisting mappers: DESIGN §5's fields, never the owner or a new column by accident. */
+/** Whitelisting mappers: the fields of contract §1, never the owner or a new column by accident. */
 export function toBadgeResponse(badge: Badge): BadgeResponse {
   return {
     id: badge.id,

@@ -4,7 +4,7 @@ import { ProfileExtrasController } from './profile-extras.controller.js';
 import { ProfileExtrasRepository } from './profile-extras.repository.js';
 import { ProfileExtrasService } from './profile-extras.service.js';
 
-/** Badges and learning goals (seed 004). Registers itself for the users' GDPR export and erasure. */
+/** Badges and learning goals (contract §1). Registers itself for the users' GDPR export and erasure. */
 @Module({
   imports: [UsersModule],
   controllers: [ProfileExtrasController],

@@ -29,7 +29,7 @@ export interface Paged<T> {
   limit: number;
 }
 
-/** Who may write each kind of extra besides the owner (DESIGN §5). */
+/** Who may write each kind of extra besides the owner (contract §1). */
 const BADGE_WRITERS: readonly Role[] = ['admin', 'moderator'];
 const GOAL_WRITERS: readonly Role[] = ['admin'];
 
@@ -37,7 +37,7 @@ const GOAL_WRITERS: readonly Role[] = ['admin'];
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 /**
- * Badges and learning goals (seed 004): public reads, writes by the owner or staff. The
+ * Badges and learning goals (contract §1): public reads, writes by the owner or staff. The
  * extras are personal data: they join the GDPR export and are deleted on erasure.
  */
 @Injectable()

@@ -13,7 +13,7 @@ const MISSING = '-';
 type Stored = Omit<User, 'passwordHash'>;
 
 /**
- * Cache-aside for user reads (DESIGN §8) in the shared store (Redis; TTL CACHE_TTL_SECONDS).
+ * Cache-aside for user reads (contract §4) in the shared store (Redis; TTL CACHE_TTL_SECONDS).
  * Every write deletes the entry before it answers, so the next read on any pod is fresh.
  * There is deliberately no in-process L1: the guard already makes one Redis round trip
  * per request for the session, and ioredis pipelines this GET into the same round trip,

@@ -53,7 +53,7 @@ export class ChangePasswordRequestDto {
   @MaxLength(1024)
   current_password!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   new_password!: string;
@@ -77,7 +77,7 @@ export class ResetPasswordRequestDto {
   @MaxLength(256)
   token!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   new_password!: string;

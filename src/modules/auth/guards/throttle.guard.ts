@@ -16,7 +16,7 @@ export function clientTracker(ip: string): string {
 }
 
 /**
- * @nestjs/throttler's guard with the DESIGN error body (429 COMMON_1029 and Retry-After), and
+ * @nestjs/throttler's guard with the error body of contract §1 (429 COMMON_1029 and Retry-After), and
  * named buckets shared across routes: every route under `@RateLimit('login')` draws on one
  * per-client budget, and so does every route under `@RateLimit('register')`. The `default`
  * limit stays per route.

@@ -73,7 +73,7 @@ const SCRYPT = new RegExp(`^scrypt:(\\d{1,8}):(\\d{1,3}):(\\d{1,3})\\$(${SALT})\
 const fail = (reason: string): ParseResult => ({ ok: false, reason });
 
 /**
- * Recognises the password hash formats the service accepts (DESIGN §6, issue 7): argon2id
+ * Recognises the password hash formats the service accepts (contract §2, issue 7): argon2id
  * and argon2i (PHC strings), bcrypt `$2a$`/`$2b$`/`$2y$`, and werkzeug's
  * `pbkdf2:<digest>:<iterations>$salt$hex` and `scrypt:N:r:p$salt$hex`, with bounded costs.
  */

@@ -27,7 +27,7 @@ export interface HashQueueDepth {
 }
 
 /**
- * argon2id through @node-rs/argon2 (DESIGN §2). Hashing runs off the event loop on the
+ * argon2id (contract §2) through @node-rs/argon2. Hashing runs off the event loop on the
  * libuv pool (UV_THREADPOOL_SIZE is set from the cores in main.ts). At most
  * ARGON2_MAX_CONCURRENCY hashes run at once (default: the cores); the rest wait in a
  * queue, so a burst of logins cannot take every pool thread nor hold more than that many

@@ -12,7 +12,7 @@ const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()
 
 export type PasswordRule = 'min_length' | 'max_length' | 'uppercase' | 'lowercase' | 'digit' | 'special' | 'common';
 
-/** Every rule of DESIGN §6 the password breaks; empty when it passes. Length counts code points. */
+/** Every rule of contract §2's policy the password breaks; empty when it passes. Length counts code points. */
 export function passwordViolations(password: string, policy: PasswordPolicy): PasswordRule[] {
   const violations: PasswordRule[] = [];
   const length = [...password].length;

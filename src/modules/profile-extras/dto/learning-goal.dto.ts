@@ -48,7 +48,7 @@ export class CreateGoalRequestDto {
   streak_count?: number;
 }
 
-/** Seed 004's update: any subset of the fields; those left out keep their value. */
+/** A goal's update (contract §1): any subset of the fields; those left out keep their value. */
 export class UpdateGoalRequestDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @ValidateIf((o: UpdateGoalRequestDto) => o.title !== undefined)

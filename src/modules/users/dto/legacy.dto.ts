@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NO_CONTROL_CHARS, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
 
-/** Seed 000's sign-up body: username required, name optional. */
+/** The first version's sign-up body (contract §1): username required, name optional. */
 export class LegacyCreateUserRequestDto {
   @ApiProperty({ pattern: USERNAME_PATTERN.source })
   @IsString()
@@ -14,7 +14,7 @@ export class LegacyCreateUserRequestDto {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, description: 'DESIGN §6 policy (USER_1103 names the rule broken)' })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
   @IsString()
   @MaxLength(1024)
   password!: string;

@@ -29,7 +29,7 @@ export class RegisterRequestDto {
     minLength: 8,
     maxLength: 128,
     description:
-      'DESIGN §6 policy: by default upper and lower case, a digit and a symbol, and not a common password (USER_1103 names the rule broken)',
+      'The password policy (contract §2): by default upper and lower case, a digit and a symbol, and not a common password (USER_1103 names the rule broken)',
   })
   @IsString()
   @MaxLength(1024)
