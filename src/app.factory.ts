@@ -7,7 +7,7 @@ import { clientErrorHandler, frameworkErrors } from './common/http/client-error.
 import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
-import { JsonDepthPipe } from './common/http/json-depth.pipe.js';
+import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
 import { trustProxyOption } from './common/http/client-ip.js';
 import { registerSecurityHeaders } from './common/http/security-headers.js';
@@ -76,7 +76,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     throw error;
   }
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(new JsonDepthPipe(), createValidationPipe());
+  app.useGlobalPipes(new UntrustedInputPipe(), createValidationPipe());
   const inFlight = new InFlightInterceptor();
   app.useGlobalInterceptors(inFlight);
   registerSecurityHeaders(app, config.http.corsOrigins);

@@ -35,7 +35,7 @@ import {
 } from './dto/user.dto.js';
 import { DeleteAccountRequestDto } from './dto/delete-account.dto.js';
 import { UserExportDto } from './dto/user-export.dto.js';
-import { UserAccountService } from './user-account.service.js';
+import { DataRightsService } from './data-rights.service.js';
 import { UserManagementService } from './user-management.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
 
@@ -54,7 +54,7 @@ export class UsersController {
   constructor(
     private readonly queries: UserQueriesService,
     private readonly management: UserManagementService,
-    private readonly account: UserAccountService,
+    private readonly dataRights: DataRightsService,
   ) {}
 
   @Get('me')
@@ -87,7 +87,7 @@ export class UsersController {
     @Body() dto: DeleteAccountRequestDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.account.eraseSelf(user.userId, dto.password, meta);
+    return this.dataRights.eraseSelf(user.userId, dto.password, meta);
   }
 
   @Get('me/export')
@@ -96,7 +96,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserExportDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
   export(@CurrentUser() user: UserPrincipal): Promise<UserExportDto> {
-    return this.account.export(user.userId);
+    return this.dataRights.export(user.userId);
   }
 
   @Get('by-username/:username')

@@ -7,7 +7,7 @@ import { AccountsService } from './accounts.service.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
-import { UserAccountService } from './user-account.service.js';
+import { DataRightsService } from './data-rights.service.js';
 import { UserCache } from './user-cache.js';
 import { UserCreationService } from './user-creation.service.js';
 import { UserImportController } from './user-import.controller.js';
@@ -34,7 +34,7 @@ import { UsersRepository } from './users.repository.js';
     AccountsService,
     UserManagementService,
     AdminBootstrapService,
-    UserAccountService,
+    DataRightsService,
     UserImportService,
     PersonalDataRegistry,
     EmailChangeNotifier,

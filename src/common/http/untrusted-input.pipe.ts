@@ -46,7 +46,7 @@ export function jsonDepth(value: unknown, limit: number): number {
  *   optional accepts that).
  */
 @Injectable()
-export class JsonDepthPipe implements PipeTransform {
+export class UntrustedInputPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body' && metadata.type !== 'query' && metadata.type !== 'param') return value;
     if (value === undefined) return value;

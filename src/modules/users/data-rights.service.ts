@@ -10,7 +10,7 @@ import { UserQueriesService } from './user-queries.service.js';
 
 /** Data rights of the signed-in user (GDPR): export and erase. */
 @Injectable()
-export class UserAccountService {
+export class DataRightsService {
   constructor(
     private readonly accounts: AccountsService,
     private readonly management: UserManagementService,
