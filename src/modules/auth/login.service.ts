@@ -13,10 +13,11 @@ import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import type { User } from '#src/modules/users/user.entity.js';
-import { toUserResponse, type UserResponse } from '#src/modules/users/user.mapper.js';
-import type { LoginRequestDto } from './dto/auth.dto.js';
+import type { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
+import { toUserResponse } from '#src/modules/users/user.mapper.js';
+import type { LoginRequestDto, TokenResponseDto } from './dto/auth.dto.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
-import { TokenResponse, TokenService } from './token.service.js';
+import { TokenService } from './token.service.js';
 
 type CheckResult = { ok: true; user: User; rehash: string | null } | { ok: false; user: User | null };
 
@@ -48,7 +49,7 @@ export class LoginService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponse> {
+  async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
     try {
       const tokens = await this.attempt(dto, meta);
       loginAttempts.inc({ result: 'success' });
@@ -61,7 +62,7 @@ export class LoginService {
     }
   }
 
-  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponse> {
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
@@ -123,7 +124,10 @@ export class LoginService {
   }
 
   /** POST /users/verify-credentials: `{valid, user}`; failures count towards the lockout. */
-  async verifyCredentials(dto: LoginRequestDto, meta: RequestMeta): Promise<{ valid: boolean; user?: UserResponse }> {
+  async verifyCredentials(
+    dto: LoginRequestDto,
+    meta: RequestMeta,
+  ): Promise<{ valid: boolean; user?: UserResponseDto }> {
     const result = await this.check(dto, meta);
     if (!result.ok || !result.user.isActive) return { valid: false };
     if (result.rehash !== null) {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { RegisterRequestDto } from '#src/modules/users/dto/user.dto.js';
+import type { RegisterRequestDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import type { CreateSource } from '#src/modules/users/user-creation.service.js';
-import type { UserResponse } from '#src/modules/users/user.mapper.js';
 import { EmailVerificationService } from './email-verification.service.js';
 
 /** Sign-up: the account, then its verification mail. */
@@ -14,7 +13,7 @@ export class RegistrationService {
   ) {}
 
   /** `source` tells consumers of `user.created` whether the compat (first version) route was used. */
-  async register(dto: RegisterRequestDto, source: CreateSource = 'register'): Promise<UserResponse> {
+  async register(dto: RegisterRequestDto, source: CreateSource = 'register'): Promise<UserResponseDto> {
     const user = await this.accounts.register(dto, source);
     await this.verification.sendVerificationTo({ id: user.id, email: user.email, isVerified: user.is_verified });
     return user;

@@ -7,7 +7,8 @@ import { AuditService } from '#src/modules/audit/audit.service.js';
 import { SessionRevocationService } from '#src/modules/sessions/session-revocation.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
-import { type TokenResponse, TokenService } from './token.service.js';
+import type { TokenResponseDto } from './dto/auth.dto.js';
+import { TokenService } from './token.service.js';
 
 /** Refresh-token rotation with reuse detection, logout and logout-all. */
 @Injectable()
@@ -21,7 +22,7 @@ export class SessionLifecycleService {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponse> {
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenResponseDto> {
     let rotated: Awaited<ReturnType<SessionsService['rotate']>>;
     try {
       rotated = await this.sessions.rotate(refreshToken);

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import type { TokenResponseDto } from './dto/auth.dto.js';
 import { loadSigningKeys, type SigningKeys } from './signing-keys.js';
 
 export interface AccessClaims {
@@ -16,15 +17,6 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   jti: string;
-}
-
-/** The token pair login and refresh answer with (contract §1). */
-export interface TokenResponse {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-  refresh_expires_in: number;
 }
 
 /** jsonwebtoken takes KeyObjects (parsed once); @nestjs/jwt's option types only name strings and Buffers. */
@@ -75,7 +67,7 @@ export class TokenService {
   issue(
     user: { id: string; role: string; email: string },
     session: { id: string; refreshToken: string; expiresAt: Date },
-  ): TokenResponse {
+  ): TokenResponseDto {
     return {
       access_token: this.sign({ sub: user.id, sid: session.id, role: user.role, email: user.email }),
       refresh_token: session.refreshToken,

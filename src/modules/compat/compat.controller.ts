@@ -21,7 +21,6 @@ import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
 import { PublicUserDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
-import type { PublicUser, UserResponse } from '#src/modules/users/user.mapper.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from '#src/modules/auth/dto/auth.dto.js';
 import { LoginService } from '#src/modules/auth/login.service.js';
@@ -82,7 +81,7 @@ export class LegacyUsersController {
   byUsername(
     @Param('username') username: string,
     @Req() req: AuthenticatedRequest,
-  ): Promise<UserResponse | PublicUser> {
+  ): Promise<UserResponseDto | PublicUserDto> {
     // The first version answers with the full user to services, to the user themself and to staff.
     const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
     return this.accounts.getByUsername(username, viewer);

@@ -1,28 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import { Authenticated, CurrentUser, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
 import { SessionRevocationService } from './session-revocation.service.js';
-import { SessionsService, type SessionView } from './sessions.service.js';
-
-export class SessionDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ format: 'date-time' }) last_used_at!: string;
-  @ApiProperty({ format: 'date-time' }) expires_at!: string;
-  @ApiProperty({ type: String, nullable: true }) ip_address!: string | null;
-  @ApiProperty({ type: String, nullable: true }) user_agent!: string | null;
-  @ApiProperty() current!: boolean;
-}
+import { SessionDto } from './dto/session.dto.js';
+import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
@@ -38,7 +22,7 @@ export class SessionsController {
   @ApiOperation({ summary: "The signed-in user's live sessions" })
   @ApiOkResponse({ type: [SessionDto] })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
-  list(@CurrentUser() user: UserPrincipal): Promise<SessionView[]> {
+  list(@CurrentUser() user: UserPrincipal): Promise<SessionDto[]> {
     return this.sessions.list(user.userId, user.sessionId);
   }
 

@@ -6,19 +6,10 @@ import { DurableDelete } from '#src/kv/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import type { Tx } from '#src/database/transaction.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
+import type { SessionDto } from './dto/session.dto.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { hashToken, isOpaqueTokenShape, newOpaqueToken } from './token-hash.js';
-
-export interface SessionView {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  expires_at: string;
-  ip_address: string | null;
-  user_agent: string | null;
-  current: boolean;
-}
 
 const aliveKey = (sid: string): string => `sess:${sid}`;
 
@@ -139,7 +130,7 @@ export class SessionsService {
     return true;
   }
 
-  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+  async list(userId: string, currentSessionId: string): Promise<SessionDto[]> {
     const sessions = await this.repository.listActive(userId);
     return sessions.map((s) => ({
       id: s.id,

@@ -7,12 +7,12 @@ import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.serv
 import { accountSubject } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
-import type { RegisterRequestDto } from './dto/user.dto.js';
+import type { PublicUserDto, RegisterRequestDto, UserResponseDto } from './dto/user.dto.js';
 import { type CreateSource, UserCreationService } from './user-creation.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
 import { UserCache } from './user-cache.js';
 import type { User } from './user.entity.js';
-import { type PublicUser, toUserResponse, type UserResponse } from './user.mapper.js';
+import { toUserResponse } from './user.mapper.js';
 import { UsersRepository } from './users.repository.js';
 
 export interface LoginHistoryEntry {
@@ -41,7 +41,7 @@ export class AccountsService {
   ) {}
 
   /** Sign-up; `source` tells consumers of `user.created` whether the compat route was used. */
-  async register(dto: RegisterRequestDto, source: CreateSource): Promise<UserResponse> {
+  async register(dto: RegisterRequestDto, source: CreateSource): Promise<UserResponseDto> {
     const user = await this.creation.create(dto, { role: 'user', isVerified: false, source, actorId: null });
     return toUserResponse(user);
   }
@@ -51,7 +51,7 @@ export class AccountsService {
     return this.queries.findOrNull(id);
   }
 
-  getByUsername(username: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+  getByUsername(username: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
     return this.queries.getByUsername(username, viewer);
   }
 

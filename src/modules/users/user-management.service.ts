@@ -8,14 +8,19 @@ import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.j
 import { erasedIdentity } from '#src/modules/events/user-events.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from './accounts.service.js';
-import type { AdminCreateUserRequestDto, AdminUpdateUserRequestDto, UpdateProfileRequestDto } from './dto/user.dto.js';
+import type {
+  AdminCreateUserRequestDto,
+  AdminUpdateUserRequestDto,
+  UpdateProfileRequestDto,
+  UserResponseDto,
+} from './dto/user.dto.js';
 import { normaliseEmail } from './email.js';
 import { type EmailChange, EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { UserCreationService } from './user-creation.service.js';
 import { UserQueriesService } from './user-queries.service.js';
 import type { Role, User } from './user.entity.js';
-import { toUserResponse, type UserResponse } from './user.mapper.js';
+import { toUserResponse } from './user.mapper.js';
 import { type UserChanges, UsersRepository } from './users.repository.js';
 
 const PROFILE_FIELDS = {
@@ -50,7 +55,7 @@ export class UserManagementService {
     private readonly emailChanges: EmailChangeNotifier,
   ) {}
 
-  async createByAdmin(dto: AdminCreateUserRequestDto, actorId: string, meta: RequestMeta): Promise<UserResponse> {
+  async createByAdmin(dto: AdminCreateUserRequestDto, actorId: string, meta: RequestMeta): Promise<UserResponseDto> {
     const user = await this.creation.create(dto, {
       role: dto.role ?? 'user',
       isVerified: dto.is_verified ?? false,
@@ -61,7 +66,7 @@ export class UserManagementService {
     return toUserResponse(user);
   }
 
-  async updateProfile(userId: string, dto: UpdateProfileRequestDto): Promise<UserResponse> {
+  async updateProfile(userId: string, dto: UpdateProfileRequestDto): Promise<UserResponseDto> {
     return toUserResponse(await this.applyChanges(userId, dto, userId));
   }
 
@@ -70,7 +75,7 @@ export class UserManagementService {
     dto: AdminUpdateUserRequestDto,
     actorId: string,
     meta: RequestMeta,
-  ): Promise<UserResponse> {
+  ): Promise<UserResponseDto> {
     const changes = dto.email === undefined ? dto : { ...dto, email: normaliseEmail(dto.email) };
     return toUserResponse(await this.applyChanges(id, changes, actorId, meta));
   }
@@ -123,7 +128,7 @@ export class UserManagementService {
     return updated;
   }
 
-  async changeRole(id: string, role: Role, actorId: string, meta: RequestMeta): Promise<UserResponse> {
+  async changeRole(id: string, role: Role, actorId: string, meta: RequestMeta): Promise<UserResponseDto> {
     await this.queries.require(id);
     const updated = await this.transactions.runForUser(id, async (tx) => {
       // Read under the user's lock, so old_role is the role this change replaced.

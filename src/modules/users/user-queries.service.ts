@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { pageOf } from '#src/common/http/page-query.dto.js';
-import type { ListUsersQueryDto } from './dto/user.dto.js';
+import type { ListUsersQueryDto, PublicUserDto, UserResponseDto } from './dto/user.dto.js';
 import type { LoginHistory } from './login-history.entity.js';
 import { UserCache } from './user-cache.js';
 import type { Role, User } from './user.entity.js';
-import { type PublicUser, toPublicUser, toUserResponse, type UserResponse } from './user.mapper.js';
+import { toPublicUser, toUserResponse } from './user.mapper.js';
 import { UsersRepository } from './users.repository.js';
 
 export interface Viewer {
@@ -34,30 +34,32 @@ export class UserQueriesService {
     return user;
   }
 
-  async me(userId: string): Promise<UserResponse> {
+  async me(userId: string): Promise<UserResponseDto> {
     return toUserResponse(await this.require(userId));
   }
 
   /** Self, admins and moderators see everything; others the public view. */
-  async getById(id: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+  async getById(id: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
     return this.view(await this.require(id), viewer);
   }
 
-  async getByUsername(username: string, viewer: Viewer | null): Promise<UserResponse | PublicUser> {
+  async getByUsername(username: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
     const found = await this.users.findByUsername(username);
     if (found === null || found.deletedAt !== null) throw new AppException('USER_1101');
     return this.view(found, viewer);
   }
 
   /** Service-token callers (viewer null) are trusted back ends and get the full user. */
-  private view(user: User, viewer: Viewer | null): UserResponse | PublicUser {
+  private view(user: User, viewer: Viewer | null): UserResponseDto | PublicUserDto {
     if (viewer === null || viewer.userId === user.id || viewer.role === 'admin' || viewer.role === 'moderator') {
       return toUserResponse(user);
     }
     return toPublicUser(user);
   }
 
-  async list(query: ListUsersQueryDto): Promise<{ items: UserResponse[]; total: number; page: number; limit: number }> {
+  async list(
+    query: ListUsersQueryDto,
+  ): Promise<{ items: UserResponseDto[]; total: number; page: number; limit: number }> {
     const { page, limit } = pageOf(query);
     const { items, total } = await this.users.list({
       page,
