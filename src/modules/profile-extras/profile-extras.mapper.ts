@@ -1,29 +1,13 @@
 import type { ExportBadgeDto, ExportGoalDto } from '#src/modules/users/dto/user-export.dto.js';
 import type { Badge } from './badge.entity.js';
-import type { GoalStatus, LearningGoal } from './learning-goal.entity.js';
-
-export interface BadgeResponse {
-  id: string;
-  name: string;
-  description: string | null;
-  icon_url: string | null;
-  date_achieved: string;
-}
-
-export interface GoalResponse {
-  id: string;
-  title: string;
-  description: string | null;
-  status: GoalStatus;
-  streak_count: number;
-  created_at: string;
-  updated_at: string;
-}
+import type { LearningGoal } from './learning-goal.entity.js';
+import type { BadgeResponseDto } from './dto/badge.dto.js';
+import type { GoalResponseDto } from './dto/learning-goal.dto.js';
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
 
 /** Whitelisting mappers: the fields of contract §1, never the owner or a new column by accident. */
-export function toBadgeResponse(badge: Badge): BadgeResponse {
+export function toBadgeResponse(badge: Badge): BadgeResponseDto {
   return {
     id: badge.id,
     name: badge.name,
@@ -33,7 +17,7 @@ export function toBadgeResponse(badge: Badge): BadgeResponse {
   };
 }
 
-export function toGoalResponse(goal: LearningGoal): GoalResponse {
+export function toGoalResponse(goal: LearningGoal): GoalResponseDto {
   return {
     id: goal.id,
     title: goal.title,

@@ -10,16 +10,9 @@ import {
   PersonalDataRegistry,
 } from '#src/modules/users/personal-data.registry.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
-import type { CreateBadgeRequestDto } from './dto/badge.dto.js';
-import type { CreateGoalRequestDto, UpdateGoalRequestDto } from './dto/learning-goal.dto.js';
-import {
-  type BadgeResponse,
-  type GoalResponse,
-  toBadgeExport,
-  toBadgeResponse,
-  toGoalExport,
-  toGoalResponse,
-} from './profile-extras.mapper.js';
+import type { BadgeResponseDto, CreateBadgeRequestDto } from './dto/badge.dto.js';
+import type { CreateGoalRequestDto, GoalResponseDto, UpdateGoalRequestDto } from './dto/learning-goal.dto.js';
+import { toBadgeExport, toBadgeResponse, toGoalExport, toGoalResponse } from './profile-extras.mapper.js';
 import { type GoalChanges, ProfileExtrasRepository } from './profile-extras.repository.js';
 
 export interface Paged<T> {
@@ -53,14 +46,14 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
     this.personalData.register(this);
   }
 
-  async listBadges(userId: string, query: PageQueryDto): Promise<Paged<BadgeResponse>> {
+  async listBadges(userId: string, query: PageQueryDto): Promise<Paged<BadgeResponseDto>> {
     await this.requireUser(userId);
     const page = pageOf(query);
     const { items, total } = await this.extras.listBadges(userId, page);
     return { items: items.map(toBadgeResponse), total, ...page };
   }
 
-  async addBadge(userId: string, dto: CreateBadgeRequestDto, actor: UserPrincipal): Promise<BadgeResponse> {
+  async addBadge(userId: string, dto: CreateBadgeRequestDto, actor: UserPrincipal): Promise<BadgeResponseDto> {
     assertMayWrite(actor, userId, BADGE_WRITERS);
     await this.requireUser(userId);
     const dateAchieved = dto.date_achieved === undefined ? undefined : new Date(dto.date_achieved);
@@ -85,14 +78,14 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
     return toBadgeResponse(badge);
   }
 
-  async listGoals(userId: string, query: PageQueryDto): Promise<Paged<GoalResponse>> {
+  async listGoals(userId: string, query: PageQueryDto): Promise<Paged<GoalResponseDto>> {
     await this.requireUser(userId);
     const page = pageOf(query);
     const { items, total } = await this.extras.listGoals(userId, page);
     return { items: items.map(toGoalResponse), total, ...page };
   }
 
-  async addGoal(userId: string, dto: CreateGoalRequestDto, actor: UserPrincipal): Promise<GoalResponse> {
+  async addGoal(userId: string, dto: CreateGoalRequestDto, actor: UserPrincipal): Promise<GoalResponseDto> {
     assertMayWrite(actor, userId, GOAL_WRITERS);
     await this.requireUser(userId);
     const goal = await this.transactions.run(async (tx) => {
@@ -116,7 +109,7 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
     goalId: string,
     dto: UpdateGoalRequestDto,
     actor: UserPrincipal,
-  ): Promise<GoalResponse> {
+  ): Promise<GoalResponseDto> {
     assertMayWrite(actor, userId, GOAL_WRITERS);
     await this.requireUser(userId);
     const changes: GoalChanges = {};
