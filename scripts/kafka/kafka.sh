@@ -277,7 +277,12 @@ EOF
 format_storage() { # dir
   local dir=$1 cluster_id
   # A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # One starting with "-" reads as an option to kafka-storage's argument parser ("expected
+  # one argument", 1 start in 64): draw again.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   if ! java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     "-Dlog4j2.configurationFile=$(tools_log_config)" \
     -cp "$(libs_dir)/*" kafka.tools.StorageTool format -t "$cluster_id" \
