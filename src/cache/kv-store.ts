@@ -6,7 +6,6 @@
 export interface KvStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
-  mget(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /** Atomically increments and (on first hit) sets the TTL; returns the new count and the TTL left in ms. */

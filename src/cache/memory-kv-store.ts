@@ -34,10 +34,6 @@ export class MemoryKvStore implements KvStore {
     return Promise.resolve(this.live(key)?.value ?? null);
   }
 
-  mget(keys: string[]): Promise<(string | null)[]> {
-    return Promise.resolve(keys.map((k) => this.live(k)?.value ?? null));
-  }
-
   set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.map.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
     return Promise.resolve();

@@ -39,10 +39,6 @@ export class RedisKvStore implements KvStore {
     return this.client.get(key);
   }
 
-  async mget(keys: string[]): Promise<(string | null)[]> {
-    return keys.length === 0 ? [] : this.client.mget(...keys);
-  }
-
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     await this.client.set(key, value, 'EX', ttlSeconds);
   }
