@@ -65,7 +65,7 @@ function isProxyRange(entry: string): boolean {
  */
 export type TrustProxy = false | number | string[];
 
-export function parseTrustProxy(value: string | undefined, ctx?: z.RefinementCtx): TrustProxy {
+function parseTrustProxy(value: string | undefined, ctx?: z.RefinementCtx): TrustProxy {
   const raw = (value ?? '').trim();
   if (raw === '' || raw === 'false' || raw === '0') return false;
   if (/^\d+$/.test(raw)) {
@@ -90,7 +90,7 @@ export function parseTrustProxy(value: string | undefined, ctx?: z.RefinementCtx
 
 const pem = optionalString.transform((v) => (v === undefined ? undefined : v.replace(/\\n/g, '\n')));
 
-export const envSchema = z.object({
+const envSchema = z.object({
   PORT: int(8000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   // The Prometheus listener, apart from the API so no Service or Ingress of the API routes
@@ -160,7 +160,7 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
 });
 
-export type Env = z.infer<typeof envSchema>;
+type Env = z.infer<typeof envSchema>;
 export type JwtAlgorithm = Env['JWT_ALGORITHM'];
 
 export interface AppConfig {

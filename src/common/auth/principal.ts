@@ -11,10 +11,10 @@ export interface UserPrincipal {
   email: string;
 }
 
-export interface ServicePrincipal {
+interface ServicePrincipal {
   kind: 'service';
 }
 
-export type Principal = UserPrincipal | ServicePrincipal;
+type Principal = UserPrincipal | ServicePrincipal;
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };

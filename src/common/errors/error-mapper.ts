@@ -54,7 +54,7 @@ function fromCode(code: ErrorCode, message?: string, details: unknown = null): M
   };
 }
 
-export function isDependencyUnavailable(error: unknown): boolean {
+function isDependencyUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { code?: unknown; message?: unknown; driverError?: unknown };
   if (e.driverError !== undefined && isDependencyUnavailable(e.driverError)) return true;

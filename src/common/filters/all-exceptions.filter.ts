@@ -15,7 +15,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const mapped = mapError(exception);
   const requestId = requestIdOf(request.raw);
   if (mapped.unexpected) {

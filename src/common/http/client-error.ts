@@ -19,7 +19,7 @@ function errorBody(code: ErrorCode, requestId: string, details: unknown = null):
  * The security headers of an answer no route or hook gave (Helmet runs in an onRequest hook,
  * after the router and the HTTP parser): a JSON error needs no more than these.
  */
-export const BARE_SECURITY_HEADERS: Record<string, string> = {
+const BARE_SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',

@@ -10,7 +10,6 @@ export const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{3,30}$/;
 /** No control characters (Unicode category Cc: C0, DEL, C1) in free text. */
 // eslint-disable-next-line no-control-regex -- the point of the pattern is to name them
 export const NO_CONTROL_CHARS = /^[^\u0000-\u001F\u007F-\u009F]*$/;
-export const UUID_V4ISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Free text that must show something: no control characters, and at least one character

@@ -32,7 +32,7 @@ const NESTED_KEYS = ['cause', 'driverError'] as const;
 
 const MAX_DEPTH = 4;
 
-export interface SerializedError {
+interface SerializedError {
   type: string;
   message: string;
   stack?: string;

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { serializeError } from './log-errors.js';
 
 /** Paths whose values never reach a log line. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-service-token"]',

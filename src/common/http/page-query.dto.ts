@@ -3,8 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { toStrictInt } from './dto-rules.js';
 
-export const DEFAULT_PAGE_LIMIT = 20;
-export const MAX_PAGE_LIMIT = 100;
+const DEFAULT_PAGE_LIMIT = 20;
+const MAX_PAGE_LIMIT = 100;
 
 /** `page` and `limit` of every paged list (`{items, total, page, limit}`), as GET /api/v1/users. */
 export class PageQueryDto {

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** Every method a route of this API answers: CORS preflights must allow them all. */
-export const API_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const API_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Headers a browser client may read from a cross-origin answer. */
 const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'allow'];

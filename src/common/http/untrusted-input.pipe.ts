@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { AppException } from '../errors/app.exception.js';
 
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** The first string in `value` (walked like jsonDepth) that holds U+0000, if any. */
 function hasNul(value: unknown): boolean {
@@ -21,7 +21,7 @@ function hasNul(value: unknown): boolean {
 }
 
 /** Depth of a parsed JSON value, walked iteratively so a hostile body cannot overflow the stack. */
-export function jsonDepth(value: unknown, limit: number): number {
+function jsonDepth(value: unknown, limit: number): number {
   let max = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {

@@ -36,13 +36,6 @@ export class AuditService {
     );
   }
 
-  list(filter: { userId?: string; action?: string; page: number; limit: number }): Promise<{
-    items: AuditEntry[];
-    total: number;
-  }> {
-    return this.repository.list(filter);
-  }
-
   /** GET /api/v1/audit: one page of entries, newest first. */
   async page(query: PageQueryDto & { user_id?: string; action?: AuditAction }): Promise<AuditPageDto> {
     const page = pageOf(query);

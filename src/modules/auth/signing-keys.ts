@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig, JwtAlgorithm } from '#src/config/app-config.js';
 
-export interface VerificationKey {
+interface VerificationKey {
   kid: string;
   algorithm: JwtAlgorithm;
   key: KeyObject;

@@ -9,7 +9,7 @@ import type { OutboxMessage } from './outbox-message.js';
  * one key to stay on one partition; 6 lets up to 6 consumers of a group share the load
  * and is cheap for a broker. A topic created beforehand keeps its own count.
  */
-export const USER_EVENTS_TOPIC_PARTITIONS = 6;
+const USER_EVENTS_TOPIC_PARTITIONS = 6;
 
 // kafkajs is CommonJS and spreads its error classes into module.exports, which Node's
 // named-export detection cannot see: they are reached through the default import.

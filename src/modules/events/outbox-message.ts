@@ -37,8 +37,8 @@ export function toKafkaMessage(row: PendingOutboxRow): OutboxMessage {
   };
 }
 
-export const RELAY_BACKOFF_BASE_MS = 250;
-export const RELAY_BACKOFF_CAP_MS = 10_000;
+const RELAY_BACKOFF_BASE_MS = 250;
+const RELAY_BACKOFF_CAP_MS = 10_000;
 
 /**
  * Wait before the next try after `failures` consecutive failures: 250 ms doubling up to

@@ -5,7 +5,7 @@ import { AppException } from '#src/common/errors/app.exception.js';
 import { clientIp } from '#src/common/http/client-ip.js';
 
 /** IPv6 clients are counted per /64: one host usually holds the whole prefix. */
-export const IPV6_PREFIX = 64;
+const IPV6_PREFIX = 64;
 
 /**
  * The rate-limit key of a client address: the IPv4 address (an IPv4-mapped IPv6 address

@@ -5,7 +5,7 @@ export interface PasswordPolicy {
   requireClasses: boolean;
 }
 
-export const PASSWORD_MAX_LENGTH = 128;
+const PASSWORD_MAX_LENGTH = 128;
 
 // 49k passwords seen in breaches (zxcvbn-ts' list), compared case-insensitively.
 const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));

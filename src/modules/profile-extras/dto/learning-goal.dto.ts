@@ -17,7 +17,7 @@ import { GOAL_STATUSES, type GoalStatus } from '../learning-goal.entity.js';
 import { MULTILINE_TEXT, trim } from './text-rules.js';
 
 /** PostgreSQL integer: a streak cannot overflow the column. */
-export const MAX_STREAK = 2_147_483_647;
+const MAX_STREAK = 2_147_483_647;
 
 export class CreateGoalRequestDto {
   @ApiProperty({ example: 'Finish the TypeScript course', minLength: 1, maxLength: 200 })

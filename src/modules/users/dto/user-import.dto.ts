@@ -75,7 +75,7 @@ export class ImportUsersRequestDto {
   users!: ImportUserDto[];
 }
 
-export const IMPORT_STATUSES = ['imported', 'skipped', 'failed'] as const;
+const IMPORT_STATUSES = ['imported', 'skipped', 'failed'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 export class ImportResultDto {
