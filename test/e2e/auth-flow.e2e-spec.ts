@@ -3,7 +3,8 @@ import { createPublicKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin, setPasswordHash } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { decodePayload, forgeJwt } from '../utils/jwt.js';
 
 describe('authentication and sessions', () => {
@@ -180,7 +181,7 @@ describe('authentication and sessions', () => {
     const reg = await http(t.url, 'POST', '/api/v1/auth/register', { body: id });
     const { hash } = await import('@node-rs/argon2');
     const old = await hash(id.password, { memoryCost: 19456, timeCost: 3, parallelism: 1, algorithm: 2 });
-    await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [old, reg.body.id]);
+    await setPasswordHash(t.databaseUrl, reg.body.id as string, old);
     const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: id.password } });
     assert.equal(login.status, 200);
     const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [

@@ -7,9 +7,9 @@ import addFormats from 'ajv-formats';
 import { toEnvelope } from '#src/modules/events/outbox-message.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity, startWithAdmin, type AppWithAdmin, type Smtp } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { consumeTopic } from '../utils/kafka.js';
-import { startSmtp } from '../utils/smtp.js';
 import { waitFor } from '../utils/wait.js';
 
 /**
@@ -50,7 +50,7 @@ const outboxOf = (url: string, userId: string): Promise<OutboxRow[]> =>
 /** An account with everything erasure must clear: sessions, logins (good and bad), tokens, events. */
 async function richAccount(
   t: TestApp,
-  smtp: Awaited<ReturnType<typeof startSmtp>>,
+  smtp: Smtp,
 ): Promise<{ id: string; access: string; identity: ReturnType<typeof newIdentity>; agent: string }> {
   const identity = newIdentity('erase');
   const agent = `ErasureProbe/1.0 (${randomBytes(6).toString('hex')})`;
@@ -96,17 +96,16 @@ async function richAccount(
 }
 
 describe('erasure leaves nothing personal behind', () => {
+  let app: AppWithAdmin & { smtp: Smtp };
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: Smtp;
   let admin: string;
   before(async () => {
-    smtp = await startSmtp();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
+    app = await startWithAdmin(ADMIN, { smtp: true });
+    ({ t, smtp, admin } = app);
   });
   after(async () => {
-    await t.close();
-    await smtp.close();
+    await app.close();
   });
 
   for (const by of ['the user', 'an admin'] as const) {

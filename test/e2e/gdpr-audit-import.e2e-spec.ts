@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { hashToken } from '#src/modules/sessions/token-hash.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin, type Res } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http, type Res } from '../utils/http.js';
 
 const ADMIN = { email: 'gdpr-admin@example.com', password: 'Admin-Passw0rd-Long' };
 const SERVICE_TOKEN = 'svc-token-for-gdpr-tests-0123456789';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 const ERROR_KEYS = ['details', 'error_code', 'message', 'request_id', 'timestamp'];
 
