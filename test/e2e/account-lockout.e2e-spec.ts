@@ -11,6 +11,7 @@ import {
   type AppWithAdmin,
 } from '../utils/factories.js';
 import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 /**
  * Issue 11 items 3, 4 and 9: failures count per account whatever spelling or route checked
@@ -116,11 +117,7 @@ describe('per-account lockout', () => {
       u.id,
     ]);
     assert.equal(user?.deleted_at, null, 'a locked account is not erased');
-    const locked = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.locked' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const locked = await outboxRowsOf(t.databaseUrl, 'user.locked', u.id);
     assert.equal(locked.length, 1, 'one user.locked event');
   });
 

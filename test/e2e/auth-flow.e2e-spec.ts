@@ -6,6 +6,7 @@ import { sql } from '../utils/database.js';
 import { newIdentity, registerAndLogin, setPasswordHash } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 import { decodePayload, forgeJwt } from '../utils/jwt.js';
+import { auditRowsOf } from '../utils/rows.js';
 
 describe('authentication and sessions', () => {
   let t: TestApp;
@@ -48,11 +49,7 @@ describe('authentication and sessions', () => {
       body: { refresh_token: refreshed.body.refresh_token },
     });
     assert.equal(again.status, 401);
-    const audit = await sql(
-      t.databaseUrl,
-      `SELECT id FROM audit_log WHERE action = 'security.refresh_reuse' AND target_user_id = $1`,
-      [u.id],
-    );
+    const audit = await auditRowsOf(t.databaseUrl, 'security.refresh_reuse', u.id);
     assert.equal(audit.length, 1);
   });
 

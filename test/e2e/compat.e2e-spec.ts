@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
-import { sql } from '../utils/database.js';
 import { newIdentity, registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 /** The seed 000 routes kept for old clients (contract §1). */
 
@@ -24,11 +24,7 @@ describe('seed 000 compatibility', () => {
       body: { username: id.username, email: id.email, password: id.password },
     });
     assert.equal(created.status, 201);
-    const events = await sql<{ payload: { source: string } }>(
-      t.databaseUrl,
-      `SELECT payload FROM outbox_events WHERE event_type = 'user.created' AND aggregate_id = $1`,
-      [created.body.id],
-    );
+    const events = await outboxRowsOf<{ source: string }>(t.databaseUrl, 'user.created', created.body.id as string);
     assert.equal(events[0]?.payload.source, 'legacy');
     const other = await registerAndLogin(t.url);
     const asOther = await http(t.url, 'GET', `/users/${id.username}`, { token: other.access });

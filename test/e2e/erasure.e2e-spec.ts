@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { toEnvelope } from '#src/modules/events/outbox-message.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
+import { ajv, validate } from '../utils/event-schema.js';
 import { newIdentity, startWithAdmin, type AppWithAdmin, type Smtp } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 import { consumeTopic } from '../utils/kafka.js';
@@ -21,13 +19,6 @@ import { waitFor } from '../utils/wait.js';
 
 const BROKERS = process.env.TEST_KAFKA_BROKERS;
 const ADMIN = { email: 'erasure-admin@example.com', password: 'Admin-Passw0rd-Long' };
-
-const schema = JSON.parse(
-  readFileSync(new URL('../../../docs/events/user-events.schema.json', import.meta.url), 'utf8'),
-) as object;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 interface OutboxRow {
   id: string;

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
@@ -11,6 +8,7 @@ import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { waitFor } from '../utils/wait.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
+import { ajv, schema, validate } from '../utils/event-schema.js';
 import { insertOneTimeToken, newIdentity, registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 
@@ -22,13 +20,6 @@ import { http } from '../utils/http.js';
 
 const BROKERS = process.env.TEST_KAFKA_BROKERS;
 const SKIP = BROKERS === undefined ? 'TEST_KAFKA_BROKERS is not set (run through npm test)' : false;
-
-const schema = JSON.parse(
-  readFileSync(new URL('../../../docs/events/user-events.schema.json', import.meta.url), 'utf8'),
-) as object;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 type Received = ReceivedMessage;
 const consume = consumeTopic;

@@ -4,6 +4,7 @@ import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 /** The data rights of contract §1: export of everything personal, erasure of the account. */
 
@@ -107,11 +108,7 @@ describe('GDPR export and erasure', () => {
       ['user.role_change', 'user.delete'],
       'non-personal audit rows stay',
     );
-    const deleted = await sql(
-      t.databaseUrl,
-      `SELECT 1 FROM outbox_events WHERE event_type = 'user.deleted' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const deleted = await outboxRowsOf(t.databaseUrl, 'user.deleted', u.id);
     assert.equal(deleted.length, 1);
 
     const again = await http(t.url, 'POST', '/api/v1/auth/register', { body: u.identity });

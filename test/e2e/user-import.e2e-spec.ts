@@ -6,6 +6,7 @@ import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
 import { http, type Res } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 /** The import of users with the password hashes of another system, and their upgrade at login. */
 
@@ -130,11 +131,7 @@ describe('hash import', () => {
     const email = `evt-${tag()}@example.com`;
     const res = await importUsers([{ email, name: 'Evented', password_hash: FIXTURES[0]?.hash }]);
     const id = res.body.results[0].id as string;
-    const events = await sql<{ payload: Record<string, unknown> }>(
-      t.databaseUrl,
-      `SELECT payload FROM outbox_events WHERE event_type = 'user.created' AND aggregate_id = $1`,
-      [id],
-    );
+    const events = await outboxRowsOf<Record<string, unknown>>(t.databaseUrl, 'user.created', id);
     assert.equal(events.length, 1);
     assert.equal(events[0]?.payload.source, 'import');
     assert.equal(events[0]?.payload.email, email);
