@@ -3,7 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { hash } from '@node-rs/argon2';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import {
+  newIdentity,
+  registerAndLogin,
+  setPasswordHash,
+  startWithAdmin,
+  type AppWithAdmin,
+} from '../utils/factories.js';
+import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 /**
  * Issue 11 items 3, 4 and 9: failures count per account whatever spelling or route checked
@@ -15,21 +23,15 @@ const ADMIN = { email: 'acct-lock-admin@example.com', password: 'Admin-Passw0rd-
 const WRONG = 'Wrong-Pass-123';
 
 describe('per-account lockout', () => {
+  let app: AppWithAdmin;
   let t: TestApp;
   let admin: string;
   before(async () => {
-    t = await startTestApp({
-      env: {
-        MAX_LOGIN_ATTEMPTS: '5',
-        ALLOWED_API_TOKENS: SERVICE_TOKEN,
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-      },
-    });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
+    app = await startWithAdmin(ADMIN, { env: { MAX_LOGIN_ATTEMPTS: '5', ALLOWED_API_TOKENS: SERVICE_TOKEN } });
+    ({ t, admin } = app);
   });
   after(async () => {
-    await t.close();
+    await app.close();
   });
 
   const login = (body: Record<string, string>) => http(t.url, 'POST', '/api/v1/auth/login', { body });
@@ -115,11 +117,7 @@ describe('per-account lockout', () => {
       u.id,
     ]);
     assert.equal(user?.deleted_at, null, 'a locked account is not erased');
-    const locked = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.locked' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const locked = await outboxRowsOf(t.databaseUrl, 'user.locked', u.id);
     assert.equal(locked.length, 1, 'one user.locked event');
   });
 
@@ -184,7 +182,7 @@ describe('one Unicode form for emails and passwords', () => {
     const u = await registerAndLogin(t.url);
     const raw = `Cafe\u0301-Passw0rd-${u.identity.username}`; // decomposed é
     const legacy = await hash(raw, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
-    await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [legacy, u.id]);
+    await setPasswordHash(t.databaseUrl, u.id, legacy);
     assert.equal((await login(u.identity.email, raw)).status, 200);
     const [row] = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [
       u.id,

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
+import { auditRowsOf, outboxRowsOf } from '../utils/rows.js';
 
 const ADMIN = { email: 'root-admin@example.com', password: 'Admin-Passw0rd-Long' };
 
@@ -92,17 +94,9 @@ describe('admin routes and roles', () => {
       (await http(t.url, 'PUT', `/api/v1/users/${u.id}/role`, { token: admin, body: { role: 'root' } })).status,
       400,
     );
-    const events = await sql(
-      t.databaseUrl,
-      `SELECT payload FROM outbox_events WHERE event_type = 'user.role_changed' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const events = await outboxRowsOf(t.databaseUrl, 'user.role_changed', u.id);
     assert.equal(events.length, 2);
-    const audit = await sql(
-      t.databaseUrl,
-      `SELECT actor_id FROM audit_log WHERE action = 'user.role_change' AND target_user_id = $1`,
-      [u.id],
-    );
+    const audit = await auditRowsOf(t.databaseUrl, 'user.role_change', u.id);
     assert.equal(audit.length, 2);
   });
 
@@ -124,11 +118,7 @@ describe('admin routes and roles', () => {
       body: { email: u.identity.email, password: 'Not-The-Pass-1' },
     });
     assert.equal(wrong.body.error_code, 'USER_1001', 'disabled is only told to whoever knows the password');
-    const events = await sql<{ payload: { updated_fields: string[] } }>(
-      t.databaseUrl,
-      `SELECT payload FROM outbox_events WHERE event_type = 'user.updated' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const events = await outboxRowsOf<{ updated_fields: string[] }>(t.databaseUrl, 'user.updated', u.id);
     assert.deepEqual(events[0]?.payload.updated_fields.sort(), ['is_active', 'region']);
   });
 
@@ -152,11 +142,7 @@ describe('admin routes and roles', () => {
     const again = await http(t.url, 'POST', '/api/v1/auth/register', { body: u.identity });
     assert.equal(again.status, 201);
     assert.notEqual(again.body.id, u.id);
-    const deleted = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.deleted' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const deleted = await outboxRowsOf(t.databaseUrl, 'user.deleted', u.id);
     assert.equal(deleted.length, 1);
   });
 

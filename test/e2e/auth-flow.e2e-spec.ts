@@ -3,8 +3,10 @@ import { createPublicKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin, setPasswordHash } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { decodePayload, forgeJwt } from '../utils/jwt.js';
+import { auditRowsOf } from '../utils/rows.js';
 
 describe('authentication and sessions', () => {
   let t: TestApp;
@@ -47,11 +49,7 @@ describe('authentication and sessions', () => {
       body: { refresh_token: refreshed.body.refresh_token },
     });
     assert.equal(again.status, 401);
-    const audit = await sql(
-      t.databaseUrl,
-      `SELECT id FROM audit_log WHERE action = 'security.refresh_reuse' AND target_user_id = $1`,
-      [u.id],
-    );
+    const audit = await auditRowsOf(t.databaseUrl, 'security.refresh_reuse', u.id);
     assert.equal(audit.length, 1);
   });
 
@@ -180,7 +178,7 @@ describe('authentication and sessions', () => {
     const reg = await http(t.url, 'POST', '/api/v1/auth/register', { body: id });
     const { hash } = await import('@node-rs/argon2');
     const old = await hash(id.password, { memoryCost: 19456, timeCost: 3, parallelism: 1, algorithm: 2 });
-    await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [old, reg.body.id]);
+    await setPasswordHash(t.databaseUrl, reg.body.id as string, old);
     const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: id.password } });
     assert.equal(login.status, 200);
     const rows = await sql<{ password_hash: string }>(t.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { freePort, spawnService } from '../utils/service-process.js';
 
 describe('embedded mode (nothing configured)', () => {

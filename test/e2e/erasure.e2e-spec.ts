@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { toEnvelope } from '#src/modules/events/outbox-message.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity } from '../utils/http.js';
+import { ajv, validate } from '../utils/event-schema.js';
+import { newIdentity, startWithAdmin, type AppWithAdmin, type Smtp } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { consumeTopic } from '../utils/kafka.js';
-import { startSmtp } from '../utils/smtp.js';
 import { waitFor } from '../utils/wait.js';
 
 /**
@@ -21,13 +19,6 @@ import { waitFor } from '../utils/wait.js';
 
 const BROKERS = process.env.TEST_KAFKA_BROKERS;
 const ADMIN = { email: 'erasure-admin@example.com', password: 'Admin-Passw0rd-Long' };
-
-const schema = JSON.parse(
-  readFileSync(new URL('../../../docs/events/user-events.schema.json', import.meta.url), 'utf8'),
-) as object;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 interface OutboxRow {
   id: string;
@@ -50,7 +41,7 @@ const outboxOf = (url: string, userId: string): Promise<OutboxRow[]> =>
 /** An account with everything erasure must clear: sessions, logins (good and bad), tokens, events. */
 async function richAccount(
   t: TestApp,
-  smtp: Awaited<ReturnType<typeof startSmtp>>,
+  smtp: Smtp,
 ): Promise<{ id: string; access: string; identity: ReturnType<typeof newIdentity>; agent: string }> {
   const identity = newIdentity('erase');
   const agent = `ErasureProbe/1.0 (${randomBytes(6).toString('hex')})`;
@@ -96,17 +87,16 @@ async function richAccount(
 }
 
 describe('erasure leaves nothing personal behind', () => {
+  let app: AppWithAdmin & { smtp: Smtp };
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: Smtp;
   let admin: string;
   before(async () => {
-    smtp = await startSmtp();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
+    app = await startWithAdmin(ADMIN, { smtp: true });
+    ({ t, smtp, admin } = app);
   });
   after(async () => {
-    await t.close();
-    await smtp.close();
+    await app.close();
   });
 
   for (const by of ['the user', 'an admin'] as const) {

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
@@ -11,7 +8,9 @@ import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { waitFor } from '../utils/wait.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { ajv, schema, validate } from '../utils/event-schema.js';
+import { insertOneTimeToken, newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 /**
  * The consumer contract of contract §3 against the real broker of run.sh: every event type,
@@ -21,13 +20,6 @@ import { http, newIdentity, registerAndLogin } from '../utils/http.js';
 
 const BROKERS = process.env.TEST_KAFKA_BROKERS;
 const SKIP = BROKERS === undefined ? 'TEST_KAFKA_BROKERS is not set (run through npm test)' : false;
-
-const schema = JSON.parse(
-  readFileSync(new URL('../../../docs/events/user-events.schema.json', import.meta.url), 'utf8'),
-) as object;
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
 
 type Received = ReceivedMessage;
 const consume = consumeTopic;
@@ -80,24 +72,6 @@ function assertNoSecrets(value: unknown, secrets: string[], path = 'data'): void
     assert.doesNotMatch(value, /\$argon2|\$2[aby]\$|pbkdf2|^eyJ/, `${path} carries a hash or a JWT`);
     for (const s of secrets) assert.ok(!value.includes(s), `${path} carries a secret`);
   }
-}
-
-async function insertOneTimeToken(
-  url: string,
-  userId: string,
-  purpose: 'password_reset' | 'email_verification',
-): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  // A verification token names the address it was mailed to (the user's current one), as the service's do.
-  await sql(
-    url,
-    `INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at, email)
-     SELECT $1::uuid, $2::varchar, $3::varchar, now() + interval '10 minutes',
-            CASE WHEN $2::varchar = 'email_verification' THEN email END
-       FROM users WHERE id = $1::uuid`,
-    [userId, purpose, createHash('sha256').update(token).digest('hex')],
-  );
-  return token;
 }
 
 describe('the published schema', () => {

@@ -10,7 +10,8 @@ import { freePort, type ServiceProcess, spawnService } from '../utils/service-pr
 import { waitFor } from '../utils/wait.js';
 import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
-import { http, registerAndLogin } from '../utils/http.js';
+import { registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 /**
  * No event lost (contract §3, issue 4): Kafka down while users sign up, the process killed

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { spawnService } from '../utils/service-process.js';
 
 describe('graceful shutdown under load', () => {

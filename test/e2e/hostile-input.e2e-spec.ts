@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../utils/app.js';
+import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin, type Res } from '../utils/http.js';
+import { newIdentity, registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
+import { http, type Res } from '../utils/http.js';
 
 /**
  * The rows of docs/bad-input-catalogue.md that other tests do not already cover: each hostile
@@ -47,21 +48,14 @@ describe('hostile input', () => {
   let t: TestApp;
   let adminToken: string;
   let user: Awaited<ReturnType<typeof registerAndLogin>>;
+  let app: AppWithAdmin;
   before(async () => {
-    t = await startTestApp({
-      env: {
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        ALLOWED_API_TOKENS: SERVICE_TOKEN,
-        BODY_LIMIT_BYTES: '65536',
-      },
-    });
-    const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN });
-    adminToken = login.body.access_token as string;
+    app = await startWithAdmin(ADMIN, { env: { ALLOWED_API_TOKENS: SERVICE_TOKEN, BODY_LIMIT_BYTES: '65536' } });
+    ({ t, admin: adminToken } = app);
     user = await registerAndLogin(t.url);
   });
   after(async () => {
-    await t.close();
+    await app.close();
   });
 
   it('treats injection strings in every string field as data: stored verbatim or refused, never run', async () => {

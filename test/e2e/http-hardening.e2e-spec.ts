@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../utils/app.js';
+import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin, type Res } from '../utils/http.js';
+import { newIdentity, registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
+import { http, type Res } from '../utils/http.js';
 
 /**
  * Issue 11, items 1, 8 and 11: no body can stall the event loop; proxies, security headers,
@@ -30,21 +31,14 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('HTTP hardening', () => {
   let t: TestApp;
   let adminToken: string;
+  let app: AppWithAdmin;
   before(async () => {
     // Every default of the service, but a trusted proxy range and a CORS origin.
-    t = await startTestApp({
-      env: {
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        TRUST_PROXY: '127.0.0.0/8,::1',
-        CORS_ORIGINS: ORIGIN,
-      },
-    });
-    const login = await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN });
-    adminToken = login.body.access_token as string;
+    app = await startWithAdmin(ADMIN, { env: { TRUST_PROXY: '127.0.0.0/8,::1', CORS_ORIGINS: ORIGIN } });
+    ({ t, admin: adminToken } = app);
   });
   after(async () => {
-    await t.close();
+    await app.close();
   });
 
   it('keeps liveness answering in milliseconds while wide bodies arrive, and refuses each quickly', async (ctx) => {

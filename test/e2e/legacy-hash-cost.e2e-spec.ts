@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
-import { startTestApp, type TestApp } from '../utils/app.js';
-import { sql } from '../utils/database.js';
-import { http, registerAndLogin, type Res } from '../utils/http.js';
+import type { TestApp } from '../utils/app.js';
+import { registerAndLogin, setPasswordHash, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
+import { http, type Res } from '../utils/http.js';
 import { ABOVE_LIMIT_STRINGS, AT_LIMIT, describeSpec, makeLegacyHash } from '../utils/legacy-hashes.js';
 
 const ADMIN = { email: 'legacy-admin@example.com', password: 'Admin-Passw0rd-Long' };
@@ -16,16 +16,15 @@ const tag = (): string => randomBytes(4).toString('hex');
  * users' logins, or block the event loop (docs/decisions.md "Legacy hash cost").
  */
 describe('legacy hash cost', () => {
+  let app: AppWithAdmin;
   let t: TestApp;
   let admin: string;
   before(async () => {
-    t = await startTestApp({
-      env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, MAX_LOGIN_ATTEMPTS: '3' },
-    });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
+    app = await startWithAdmin(ADMIN, { env: { MAX_LOGIN_ATTEMPTS: '3' } });
+    ({ t, admin } = app);
   });
   after(async () => {
-    await t.close();
+    await app.close();
   });
 
   const login = (email: string, password: string): Promise<Res> =>
@@ -131,7 +130,7 @@ describe('legacy hash cost', () => {
   it('a hash stored above the limits by other means is never run: its own password fails and counts to the lockout', async () => {
     for (const above of ABOVE_LIMIT_STRINGS) {
       const u = await registerAndLogin(t.url);
-      await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [above.hash, u.id]);
+      await setPasswordHash(t.databaseUrl, u.id, above.hash);
       const [res, ms] = await timed(() => login(u.identity.email, PASSWORD));
       console.log(`[legacy-hash-cost] login against a stored ${above.label}: ${res.status} in ${ms} ms`);
       assert.equal(res.status, 401);
@@ -142,7 +141,7 @@ describe('legacy hash cost', () => {
     // A real bcrypt 13 hash of the password: the right password is refused, as a failure.
     const u = await registerAndLogin(t.url);
     const dearer = await makeLegacyHash({ algorithm: 'bcrypt', cost: 13 }, PASSWORD);
-    await sql(t.databaseUrl, 'UPDATE users SET password_hash = $1 WHERE id = $2', [dearer, u.id]);
+    await setPasswordHash(t.databaseUrl, u.id, dearer);
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push((await login(u.identity.email, PASSWORD)).status);
     assert.deepEqual(answers, [401, 401, 401, 423]);

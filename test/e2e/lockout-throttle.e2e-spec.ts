@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
-import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
+import { auditRowsOf, outboxRowsOf } from '../utils/rows.js';
 import { startSmtp, tokenFrom } from '../utils/smtp.js';
 
 const SERVICE_TOKEN = 'svc-token-for-tests-0123456789';
@@ -40,17 +41,9 @@ describe('lockout, service tokens and legacy routes', () => {
     assert.equal(locked.body.error_code, 'USER_1003');
     const retry = Number(locked.headers.get('retry-after'));
     assert.ok(retry > 800 && retry <= 900, `Retry-After ${retry}`);
-    const events = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.locked' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const events = await outboxRowsOf(t.databaseUrl, 'user.locked', u.id);
     assert.equal(events.length, 1);
-    const audit = await sql(
-      t.databaseUrl,
-      `SELECT id FROM audit_log WHERE action = 'security.lockout' AND target_user_id = $1`,
-      [u.id],
-    );
+    const audit = await auditRowsOf(t.databaseUrl, 'security.lockout', u.id);
     assert.equal(audit.length, 1);
   });
 

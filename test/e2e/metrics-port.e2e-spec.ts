@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 /** The login counters a metrics reader sees; each series by its name and labels. */
 const LOGIN_SERIES = /^((?:login_attempts_total|failed_logins_total|account_lockouts_total)(?:\{[^}]*\})?) (\S+)$/gm;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 import { startSmtp, tokenFrom } from '../utils/smtp.js';
 
 describe('password and email flows over a real SMTP server', () => {
@@ -30,11 +32,7 @@ describe('password and email flows over a real SMTP server', () => {
     const again = await http(t.url, 'POST', '/api/v1/auth/email/verify', { body: { token } });
     assert.equal(again.status, 400);
     assert.equal(again.body.error_code, 'USER_1007');
-    const events = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.email_verified' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const events = await outboxRowsOf(t.databaseUrl, 'user.email_verified', u.id);
     assert.equal(events.length, 1);
   });
 
@@ -154,11 +152,7 @@ describe('password and email flows over a real SMTP server', () => {
     assert.equal(ok.status, 204);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: u.access })).status, 200);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: other.body.access_token })).status, 401);
-    const events = await sql(
-      t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.password_changed' AND aggregate_id = $1`,
-      [u.id],
-    );
+    const events = await outboxRowsOf(t.databaseUrl, 'user.password_changed', u.id);
     assert.equal(events.length, 1);
   });
 

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin, type Res } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http, type Res } from '../utils/http.js';
 import { ThrowawayPostgres } from '../utils/postgres-server.js';
 
 /** How long PostgreSQL stays down (issue 8: 30 s). */

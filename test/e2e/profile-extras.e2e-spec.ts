@@ -1,29 +1,31 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../utils/app.js';
+import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import {
+  createAndLogin,
+  newIdentity,
+  registerAndLogin,
+  startWithAdmin,
+  type AppWithAdmin,
+} from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 const ADMIN = { email: 'extras-admin@example.com', password: 'Admin-Passw0rd-Long' };
 
 describe('badges and learning goals', () => {
+  let app: AppWithAdmin;
   let t: TestApp;
   let admin: string;
   let moderator: string;
   before(async () => {
-    t = await startTestApp({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
-    const mod = newIdentity('mod');
-    const created = await http(t.url, 'POST', '/api/v1/users', { token: admin, body: { ...mod, role: 'moderator' } });
-    assert.equal(created.status, 201);
-    const login = await http(t.url, 'POST', '/api/v1/auth/login', {
-      body: { email: mod.email, password: mod.password },
-    });
-    moderator = login.body.access_token as string;
+    app = await startWithAdmin(ADMIN);
+    ({ t, admin } = app);
+    moderator = (await createAndLogin(t.url, admin, newIdentity('mod'), 'moderator')).access;
   });
   after(async () => {
-    await t.close();
+    await app.close();
   });
 
   it("lets the owner award badges that anyone can read, whitelisted to the contract's fields", async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { ThrowawayRedis } from '../utils/redis-server.js';
 import { waitFor } from '../utils/wait.js';
 

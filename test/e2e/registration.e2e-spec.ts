@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity } from '../utils/http.js';
+import { newIdentity } from '../utils/factories.js';
+import { http } from '../utils/http.js';
+import { outboxRowsOf } from '../utils/rows.js';
 
 const ERROR_KEYS = ['details', 'error_code', 'message', 'request_id', 'timestamp'];
 
@@ -180,10 +182,10 @@ describe('registration and request edges', () => {
     assert.ok(results.filter((r) => r.status === 409).every((r) => r.body.error_code === 'USER_1102'));
     const rows = await sql(t.databaseUrl, 'SELECT id FROM users WHERE email = $1', [id.email]);
     assert.equal(rows.length, 1);
-    const events = await sql(
+    const events = await outboxRowsOf(
       t.databaseUrl,
-      `SELECT id FROM outbox_events WHERE event_type = 'user.created' AND aggregate_id = $1`,
-      [(results.find((r) => r.status === 201) as { body: { id: string } }).body.id],
+      'user.created',
+      (results.find((r) => r.status === 201) as { body: { id: string } }).body.id,
     );
     assert.equal(events.length, 1, 'one user.created event, committed with the user');
   });

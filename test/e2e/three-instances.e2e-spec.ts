@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, testPrefix, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { consumeTopic } from '../utils/kafka.js';
 
 /** Three instances on one PostgreSQL, Redis and Kafka behave as one service. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
+import { TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
-import { http, newIdentity, registerAndLogin } from '../utils/http.js';
+import { newIdentity, registerAndLogin, startWithAdmin, type AppWithAdmin, type Smtp } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 import { decodePayload, forgeJwt } from '../utils/jwt.js';
-import { startSmtp, tokenFrom, type ReceivedMail } from '../utils/smtp.js';
+import { tokenFrom, type ReceivedMail } from '../utils/smtp.js';
 
 /**
  * Issue 11 item 7 (and the forgot-password timing of item 5): tokens and links work only
@@ -27,17 +28,16 @@ const liveResetTokens = async (url: string, userId: string): Promise<number> =>
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('tokens and links are bound to what they were issued for', () => {
+  let app: AppWithAdmin & { smtp: Smtp };
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: Smtp;
   let admin: string;
   before(async () => {
-    smtp = await startSmtp();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-    admin = (await http(t.url, 'POST', '/api/v1/auth/login', { body: ADMIN })).body.access_token as string;
+    app = await startWithAdmin(ADMIN, { smtp: true });
+    ({ t, smtp, admin } = app);
   });
   after(async () => {
-    await t.close();
-    await smtp.close();
+    await app.close();
   });
 
   const forgot = (email: string) => http(t.url, 'POST', '/api/v1/auth/password/forgot', { body: { email } });

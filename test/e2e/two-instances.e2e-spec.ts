@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, testPrefix, type TestApp } from '../utils/app.js';
-import { http, registerAndLogin } from '../utils/http.js';
+import { registerAndLogin } from '../utils/factories.js';
+import { http } from '../utils/http.js';
 
 describe('two instances on one PostgreSQL and Redis', () => {
   let a: TestApp;

@@ -25,12 +25,9 @@ export interface TestAppOptions {
 
 export const testPrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
-/** The whole service on a loopback port, against real PostgreSQL (a fresh clone) and Redis. */
-export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.databaseUrl === undefined ? await createTestDatabase() : undefined;
-  const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
-  assertTestDatabase(databaseUrl);
-  const env: Record<string, string> = {
+/** The configuration every test instance starts from (the app here, a service context in the service tier). */
+export function testEnv(databaseUrl: string): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: databaseUrl,
@@ -44,6 +41,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ARGON2_MEMORY_KIB: '19456',
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
+  };
+}
+
+/** The whole service on a loopback port, against real PostgreSQL (a fresh clone) and Redis. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.databaseUrl === undefined ? await createTestDatabase() : undefined;
+  const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
+  assertTestDatabase(databaseUrl);
+  const env: Record<string, string> = {
+    ...testEnv(databaseUrl),
     REDIS_KEY_PREFIX: options.redisPrefix ?? testPrefix(),
     ...options.env,
   };
