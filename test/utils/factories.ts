@@ -38,7 +38,7 @@ export function newIdentity(tag = 'u'): Identity {
   return { email: `${id}@example.com`, password: `Str0ng-Pass-${id}`, name: `Test ${id}`, username: id.slice(0, 32) };
 }
 
-export function login(base: string, credentials: Credentials, headers?: Record<string, string>): Promise<Res> {
+function login(base: string, credentials: Credentials, headers?: Record<string, string>): Promise<Res> {
   return http(base, 'POST', '/api/v1/auth/login', {
     body: { email: credentials.email, password: credentials.password },
     headers,
@@ -46,7 +46,7 @@ export function login(base: string, credentials: Credentials, headers?: Record<s
 }
 
 /** Logs in and returns the access token; throws unless the login succeeds. */
-export async function accessTokenOf(base: string, credentials: Credentials): Promise<string> {
+async function accessTokenOf(base: string, credentials: Credentials): Promise<string> {
   const res = await login(base, credentials);
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
@@ -79,7 +79,7 @@ export async function createAndLogin(
 }
 
 /** The environment that makes the service create this admin at start (ADMIN_EMAIL, ADMIN_PASSWORD). */
-export function adminEnv(admin: Credentials): Record<string, string> {
+function adminEnv(admin: Credentials): Record<string, string> {
   return { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
 }
 

@@ -29,7 +29,7 @@ import { assertTestDatabase, createTestDatabase } from './database.js';
  */
 
 /** The event port, recording what the service publishes (and what erasure asks it to forget). */
-export class RecordingEventPublisher {
+class RecordingEventPublisher {
   readonly recorded: UserEvent[] = [];
   readonly forgotten: string[] = [];
 
@@ -51,7 +51,7 @@ export class RecordingEventPublisher {
 type Mail = Parameters<MailService['send']>[0];
 
 /** The mail service, keeping what would have been sent. */
-export class RecordingMailService {
+class RecordingMailService {
   readonly sent: Mail[] = [];
 
   send(mail: Mail): Promise<void> {
