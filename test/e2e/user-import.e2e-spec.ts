@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
 import { http, type Res } from '../utils/http.js';
+import { PASSWORD_FIXTURES as FIXTURES, type PasswordFixture as Fixture } from '../utils/password-fixtures.js';
 import { outboxRowsOf } from '../utils/rows.js';
 
 /** The import of users with the password hashes of another system, and their upgrade at login. */
@@ -15,21 +15,6 @@ const SERVICE_TOKEN = 'svc-token-for-import-tests-0123456789';
 /** The argon2id parameters this instance hashes with: upgraded hashes must carry them. */
 const ARGON2 = { m: 19456, t: 2, p: 1 };
 const CURRENT_TAG = `$argon2id$v=19$m=${ARGON2.m},t=${ARGON2.t},p=${ARGON2.p}$`;
-
-interface Fixture {
-  id: string;
-  algorithm: string;
-  variant: string;
-  password: string;
-  hash: string;
-}
-
-// Hashes made by werkzeug, pyca/bcrypt and argon2-cffi (test/fixtures/generate-hashes.py).
-const FIXTURES = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/password-hashes.json', import.meta.url), 'utf8')) as {
-    hashes: Fixture[];
-  }
-).hashes;
 
 const tag = (): string => randomBytes(4).toString('hex');
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
@@ -14,6 +13,7 @@ import { UsersModule } from '#src/modules/users/users.module.js';
 import { sql } from '../utils/database.js';
 import { insertUser, newIdentity, sessionsOf } from '../utils/factories.js';
 import { decodePayload } from '../utils/jwt.js';
+import { PASSWORD_FIXTURES } from '../utils/password-fixtures.js';
 import { type ServiceContext, startServiceContext } from '../utils/service-context.js';
 
 /** Login and the credential check on real PostgreSQL, with the event port, mail and Redis faked. */
@@ -21,11 +21,7 @@ import { type ServiceContext, startServiceContext } from '../utils/service-conte
 const meta = { ip: '203.0.113.9', userAgent: 'LoginProbe/1.0', requestId: 'req-login-int' };
 
 // A bcrypt hash made by pyca/bcrypt (test/fixtures/generate-hashes.py).
-const BCRYPT = (
-  JSON.parse(readFileSync(new URL('../../../test/fixtures/password-hashes.json', import.meta.url), 'utf8')) as {
-    hashes: { id: string; password: string; hash: string }[];
-  }
-).hashes.find((h) => h.id === 'bcrypt-2b') as { password: string; hash: string };
+const BCRYPT = PASSWORD_FIXTURES.find((h) => h.id === 'bcrypt-2b') as { password: string; hash: string };
 
 describe('LoginService (real PostgreSQL, faked edges)', () => {
   let ctx: ServiceContext;

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { TransactionRunner } from '#src/database/transaction.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { sql } from '../utils/database.js';
-import { insertSession, insertUser, sessionsOf, sha256Hex } from '../utils/factories.js';
+import { insertSession, insertUser, sessionsOf } from '../utils/factories.js';
+
 import { type ServiceContext, startServiceContext } from '../utils/service-context.js';
+
+/** Computed here, not with the service's own hashToken, so the stored form is checked independently. */
+const sha256Hex = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** The session store on real PostgreSQL, with the in-process key-value store for Redis. */
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hashToken, newOpaqueToken } from '#src/modules/sessions/token-hash.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { sql } from './database.js';
 import { http, type Res } from './http.js';
@@ -128,7 +128,6 @@ export async function startWithAdmin(
 // ---- straight in PostgreSQL ----
 
 /** How the service stores one-time tokens and refresh tokens: SHA-256, hex. */
-export const sha256Hex = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export interface UserRow {
   id: string;
@@ -185,14 +184,14 @@ export async function insertOneTimeToken(
   purpose: 'password_reset' | 'email_verification',
   expiresInMinutes = 10,
 ): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
+  const token = newOpaqueToken();
   await sql(
     databaseUrl,
     `INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at, email)
      SELECT $1::uuid, $2::varchar, $3::varchar, now() + make_interval(mins => $4::int),
             CASE WHEN $2::varchar = 'email_verification' THEN email END
        FROM users WHERE id = $1::uuid`,
-    [userId, purpose, sha256Hex(token), expiresInMinutes],
+    [userId, purpose, hashToken(token), expiresInMinutes],
   );
   return token;
 }
@@ -208,12 +207,12 @@ export async function insertSession(
   userId: string,
   fields: { ip?: string | null; userAgent?: string | null; expiresInSeconds?: number } = {},
 ): Promise<SessionRow> {
-  const refreshToken = randomBytes(32).toString('base64url');
+  const refreshToken = newOpaqueToken();
   const rows = await sql<{ id: string }>(
     databaseUrl,
     `INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), now()) RETURNING id`,
-    [userId, sha256Hex(refreshToken), fields.ip ?? null, fields.userAgent ?? null, fields.expiresInSeconds ?? 3600],
+    [userId, hashToken(refreshToken), fields.ip ?? null, fields.userAgent ?? null, fields.expiresInSeconds ?? 3600],
   );
   return { id: rows[0].id, refreshToken };
 }
