@@ -17,6 +17,7 @@ import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { subjectsOf } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordHistoryService } from './password-history/password-history.service.js';
 import { RESET_LINKS, resetLinkRefusal } from './reset-link.policy.js';
 
 const resetWindowKey = (userId: string): string => `reset-links:${userId}`;
@@ -39,6 +40,7 @@ export class PasswordService implements BeforeApplicationShutdown {
     private readonly accounts: AccountsService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
+    private readonly history: PasswordHistoryService,
     private readonly sessions: SessionsService,
     private readonly oneTimeTokens: OneTimeTokensRepository,
     private readonly lockout: LockoutService,
@@ -64,9 +66,11 @@ export class PasswordService implements BeforeApplicationShutdown {
   ): Promise<void> {
     await this.accounts.assertPassword(principal.userId, currentPassword, meta);
     this.policy.assert(newPassword);
+    await this.history.assertNotReused(principal.userId, newPassword, { password: currentPassword });
     const hash = await this.hasher.hash(newPassword);
     const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
-      await this.accounts.setPasswordHash(tx, principal.userId, hash);
+      const replaced = await this.accounts.setPasswordHash(tx, principal.userId, hash);
+      await this.history.remember(tx, principal.userId, replaced);
       const ids = await this.sessions.revokeAllForUser(tx, principal.userId, 'password_changed', principal.sessionId);
       if (ids.length > 0) await this.sessions.recordLogout(tx, principal.userId, ids, 'password_changed');
       await this.events.record(
@@ -153,13 +157,15 @@ export class PasswordService implements BeforeApplicationShutdown {
     const tokenHash = hashToken(token);
     const owner = await this.oneTimeTokens.liveOwnerOf(tokenHash, 'password_reset');
     if (owner === null) throw new AppException('USER_1007');
+    await this.history.assertNotReused(owner, newPassword, { hash: await this.accounts.passwordHashOf(owner) });
     const hash = await this.hasher.hash(newPassword);
     const result = await this.transactions.runForUser(owner, async (tx) => {
       const consumed = await this.oneTimeTokens.consume(tx, tokenHash, 'password_reset');
       if (consumed === null) throw new AppException('USER_1007');
       const { userId } = consumed;
       await this.oneTimeTokens.invalidateAll(tx, userId, 'password_reset');
-      await this.accounts.setPasswordHash(tx, userId, hash);
+      const replaced = await this.accounts.setPasswordHash(tx, userId, hash);
+      await this.history.remember(tx, userId, replaced);
       const ids = await this.sessions.revokeAllForUser(tx, userId, 'password_reset');
       if (ids.length > 0) await this.sessions.recordLogout(tx, userId, ids, 'password_reset');
       await this.events.record(tx, userEvent('user.password_changed', userId, { user_id: userId, reason: 'reset' }));

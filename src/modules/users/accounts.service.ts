@@ -83,9 +83,19 @@ export class AccountsService {
     await this.lockout.clear(subject);
   }
 
-  /** Sets a new password hash inside `tx` (password change, reset). */
-  async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<void> {
+  /** The stored password hash (null for an unknown id), for the password-history check of a reset. */
+  passwordHashOf(userId: string): Promise<string | null> {
+    return this.users.findHashById(AUTOCOMMIT, userId);
+  }
+
+  /**
+   * Sets a new password hash inside `tx` (password change, reset), whose user lock makes the
+   * read and the write one step; returns the hash it replaced, for the password history.
+   */
+  async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<string | null> {
+    const replaced = await this.users.findHashById(tx, userId);
     await this.users.set(tx, userId, { passwordHash: hash });
+    return replaced;
   }
 
   /** Stamps the login, and stores the rehash when the stored hash needed one. */
