@@ -142,6 +142,13 @@ export class UsersRepository {
     return { items, total };
   }
 
+  /** Users not erased with an id after `afterId` (null: from the first), in id order. */
+  exportPage(afterId: string | null, limit: number): Promise<User[]> {
+    const qb = this.dataSource.manager.createQueryBuilder(User, 'u').where('u.deleted_at IS NULL');
+    if (afterId !== null) qb.andWhere('u.id > :afterId', { afterId });
+    return qb.orderBy('u.id', 'ASC').limit(limit).getMany();
+  }
+
   async addLoginHistory(entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>, tx?: Tx): Promise<void> {
     await managerOf(this.dataSource, tx).insert(LoginHistory, entry);
   }
