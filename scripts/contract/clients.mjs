@@ -167,9 +167,14 @@ async function buildTsFlow() {
       include: ['flow.ts', 'client/**/*.ts'],
     }),
   );
-  return run('tsc (flow.ts + typescript-fetch client)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
-    cwd: dir,
-  });
+  return run(
+    'tsc (flow.ts + typescript-fetch client)',
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir],
+    {
+      cwd: dir,
+    },
+  );
 }
 
 const started = Date.now();

@@ -101,7 +101,8 @@ async function step<T>(label: string, call: () => Promise<T>): Promise<T> {
     value = await call();
   } catch (error) {
     const answer = takeCaptured();
-    const detail = error instanceof api.ResponseError ? `${error.response.status} ${answer?.text ?? ''}` : String(error);
+    const detail =
+      error instanceof api.ResponseError ? `${error.response.status} ${answer?.text ?? ''}` : String(error);
     throw new Error(`${label}: ${detail}`);
   }
   const answer = takeCaptured();
@@ -203,7 +204,9 @@ await fails('refresh with a spent token', 'AuthController_refresh', 401, 'USER_1
 // email verification and password flows, mail read from the test SMTP server
 await step('resend verification', () => me.auth.authControllerResend());
 const verifyToken = await tokenFromMail(user.email, 'verify-email', 2);
-await step('verify email', () => anon.auth.authControllerVerifyEmail({ verifyEmailRequestDto: { token: verifyToken } }));
+await step('verify email', () =>
+  anon.auth.authControllerVerifyEmail({ verifyEmailRequestDto: { token: verifyToken } }),
+);
 expect('is_verified after verification', (await step('me (verified)', () => me.users.usersControllerMe())).isVerified);
 user.password = `Ts-Changed-${tag}-Pass9!`;
 await step('change password', () =>
@@ -211,7 +214,9 @@ await step('change password', () =>
     changePasswordRequestDto: { currentPassword: `Ts-User-${tag}-Pass9!`, newPassword: user.password },
   }),
 );
-await step('forgot password', () => anon.auth.authControllerForgot({ forgotPasswordRequestDto: { email: user.email } }));
+await step('forgot password', () =>
+  anon.auth.authControllerForgot({ forgotPasswordRequestDto: { email: user.email } }),
+);
 const resetToken = await tokenFromMail(user.email, 'reset-password', 1);
 user.password = `Ts-Reset-${tag}-Pass9!`;
 await step('reset password', () =>
@@ -315,7 +320,10 @@ await step('the imported user logs in', () =>
   }),
 );
 const audit = await step('admin reads the audit', () => staff.audit.auditControllerList({ userId: created.id }));
-expect('the audit lists the role changes', audit.items.some((e) => e.action === 'user.role_change'));
+expect(
+  'the audit lists the role changes',
+  audit.items.some((e) => e.action === 'user.role_change'),
+);
 
 // service-token reads: by id, by username, credential check, the export a consumer backfills from
 const asService = await step('service reads user by id', () => service.users.usersControllerById({ id: created.id }));
@@ -348,7 +356,11 @@ await fails('a forged cursor', 'UsersController_exportPage', 400, 'COMMON_1000',
 );
 
 // the first version's routes
-const legacy = { username: `tslegacy${tag}`, email: `ts-legacy-${tag}@example.com`, password: `Ts-Legacy-${tag}-Pass9!` };
+const legacy = {
+  username: `tslegacy${tag}`,
+  email: `ts-legacy-${tag}@example.com`,
+  password: `Ts-Legacy-${tag}-Pass9!`,
+};
 await step('legacy sign-up', () => anon.compat.legacyUsersControllerCreate({ legacyCreateUserRequestDto: legacy }));
 const legacyFull = await step('legacy lookup (service)', () =>
   service.compat.legacyUsersControllerByUsername({ username: legacy.username }),
