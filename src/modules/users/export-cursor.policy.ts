@@ -6,7 +6,12 @@
  */
 const CURSOR_VERSION = 1;
 const ID_BYTES = 16;
-export const EXPORT_CURSOR_PATTERN = /^[A-Za-z0-9_-]{23}$/;
+/**
+ * Exactly the cursors that decode: `A` and one of `Q`-`f` spell the version byte 1 (and the id's
+ * first 4 bits), and the last character carries 4 bits and 2 zero bits. So a schema-valid
+ * cursor is always accepted and the OpenAPI document says precisely what the route takes.
+ */
+export const EXPORT_CURSOR_PATTERN = /^A[Q-Za-f][A-Za-z0-9_-]{20}[AEIMQUYcgkosw048]$/;
 
 export function encodeExportCursor(userId: string): string {
   const hex = userId.replaceAll('-', '');

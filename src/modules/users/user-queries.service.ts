@@ -86,8 +86,11 @@ export class UserQueriesService {
    */
   async exportPage(query: UserExportQueryDto): Promise<UserExportPageDto> {
     const limit = query.limit ?? EXPORT_DEFAULT_LIMIT;
-    // The DTO has checked the cursor; a null here would be a bug, and reads as the start.
     const after = query.after === undefined ? null : decodeExportCursor(query.after);
+    // The DTO's pattern admits only cursors that decode; this keeps it so if the two ever part.
+    if (query.after !== undefined && after === null) {
+      throw new AppException('COMMON_1000', undefined, [{ field: 'after', errors: ['not a cursor of this service'] }]);
+    }
     const rows = await this.users.exportPage(after, limit + 1);
     const items = rows.slice(0, limit);
     const last = items.at(-1);

@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateBy,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import {
   NO_CONTROL_CHARS,
   OptionalNonNull,
@@ -22,7 +10,7 @@ import {
   VISIBLE_TEXT_PATTERN,
 } from '#src/common/http/dto-rules.js';
 import { PageQueryDto } from '#src/common/http/page-query.dto.js';
-import { decodeExportCursor, EXPORT_CURSOR_PATTERN } from '../export-cursor.policy.js';
+import { EXPORT_CURSOR_PATTERN } from '../export-cursor.policy.js';
 import { ROLES, type Role } from '../user.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -249,13 +237,6 @@ export class UserExportQueryDto {
   @IsOptional()
   @IsString()
   @Matches(EXPORT_CURSOR_PATTERN, { message: 'after must be a next_cursor this service returned' })
-  @ValidateBy({
-    name: 'isExportCursor',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && decodeExportCursor(value) !== null,
-      defaultMessage: () => 'after must be a next_cursor this service returned',
-    },
-  })
   after?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: EXPORT_MAX_LIMIT, default: EXPORT_DEFAULT_LIMIT })
