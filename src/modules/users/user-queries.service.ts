@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { pageOf } from '#src/common/http/page-query.dto.js';
 import {
@@ -31,7 +32,7 @@ export class UserQueriesService {
 
   /** The user through the cache, deactivated or not; erased users read as missing. */
   async findOrNull(id: string): Promise<User | null> {
-    const user = await this.cache.get(id, (uid) => this.users.findById(uid));
+    const user = await this.cache.get(id, (uid) => this.users.findById(AUTOCOMMIT, uid));
     return user === null || user.deletedAt !== null ? null : user;
   }
 
@@ -52,7 +53,7 @@ export class UserQueriesService {
   }
 
   async getByUsername(username: string, viewer: Viewer | null): Promise<UserViewDto> {
-    const found = await this.users.findByUsername(username);
+    const found = await this.users.findByUsername(AUTOCOMMIT, username);
     if (found === null || found.deletedAt !== null) throw new AppException('USER_1101');
     return this.view(found, viewer);
   }
@@ -91,7 +92,7 @@ export class UserQueriesService {
     if (query.after !== undefined && after === null) {
       throw new AppException('COMMON_1000', undefined, [{ field: 'after', errors: ['not a cursor of this service'] }]);
     }
-    const rows = await this.users.exportPage(after, limit + 1);
+    const rows = await this.users.exportPage(AUTOCOMMIT, after, limit + 1);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
