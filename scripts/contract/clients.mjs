@@ -214,6 +214,8 @@ try {
       SMTP_URL: smtp.url,
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      // Production refuses to start without a key for the fields sealed at rest.
+      DATA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       ALLOWED_API_TOKENS: serviceToken,
       SHUTDOWN_TIMEOUT_MS: '5000',
     },
