@@ -6,8 +6,9 @@ import { ModulesContainer } from '@nestjs/core';
 import { getMetadataStorage } from 'class-validator';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, ROLES, SERVICE_TOKEN } from '../decorators/auth.decorators.js';
+import { RATE_LIMIT_BUCKET, type RateLimitBucket } from '../decorators/rate-limit.decorator.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
-import { ERROR_CODES_EXTENSION, ErrorBodyDto } from './api-errors.decorator.js';
+import { ERROR_CODES_EXTENSION, ErrorBodyDto, errorExample } from './api-errors.decorator.js';
 
 // @nestjs/swagger exports the document type only; its parts are derived from it.
 interface ReferenceObject {
@@ -24,6 +25,8 @@ export interface RouteFacts {
   /** undefined: any signed-in user (or no role check at all on a public route) */
   roles: string[] | undefined;
   serviceToken: 'required' | 'allowed' | undefined;
+  /** the stricter named limit of `@RateLimit()`, on top of the per-IP limit of every route */
+  rateLimit: RateLimitBucket | undefined;
   /** path parameters that go through ParseUUIDPipe */
   uuidParams: string[];
   /** the classes of its @Body() and @Query() parameters */
@@ -73,6 +76,7 @@ export function collectRouteFacts(app: INestApplication): Map<string, RouteFacts
           isPublic: read<boolean>(IS_PUBLIC) === true,
           roles: read<string[]>(ROLES),
           serviceToken: read<'required' | 'allowed'>(SERVICE_TOKEN),
+          rateLimit: read<RateLimitBucket>(RATE_LIMIT_BUCKET),
           uuidParams: uuidParamsOf(controller, name),
           bodyType: argTypeOf(controller, name, RouteParamtypes.BODY),
           queryType: argTypeOf(controller, name, RouteParamtypes.QUERY),
@@ -250,9 +254,8 @@ export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, Rout
       const codes = new Set<ErrorCode>((op[ERROR_CODES_EXTENSION] as ErrorCode[] | undefined) ?? []);
       ALWAYS.forEach((c) => codes.add(c));
       if (op.requestBody !== undefined) WITH_BODY.forEach((c) => codes.add(c));
-      if (params.some((p) => p.in === 'query' || (p.in === 'path' && fact.uuidParams.includes(p.name)))) {
-        codes.add('COMMON_1000');
-      }
+      // Any query or path string is validated (a UUID, a pattern, a bound, no NUL character).
+      if (params.some((p) => p.in === 'query' || p.in === 'path')) codes.add('COMMON_1000');
       if (!fact.isPublic) {
         if (fact.serviceToken !== 'required') WITH_BEARER.forEach((c) => codes.add(c));
         codes.add('COMMON_1001');
@@ -260,6 +263,7 @@ export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, Rout
       }
       op[ERROR_CODES_EXTENSION] = [...codes].sort();
       setErrorResponses(op, [...codes], errorRef);
+      op.description = describeOperation(op, fact);
 
       if (op.requestBody !== undefined && !isRef(op.requestBody)) {
         const schema = op.requestBody.content['application/json']?.schema;
@@ -280,6 +284,37 @@ function securityOf(fact: RouteFacts): Record<string, string[]>[] {
   return [{ bearer: [] }];
 }
 
+const BUCKETS: Record<RateLimitBucket, string> = {
+  login: 'RATE_LIMIT_LOGIN_PER_MINUTE per client IP (the login bucket)',
+  register: 'RATE_LIMIT_REGISTER_PER_HOUR per client IP (the sign-up bucket)',
+};
+
+/**
+ * The operation's description: its own (`@ApiOperation({ description })`, else its summary),
+ * then who may call it and the rate limits it is under, read from the same metadata the
+ * guards read, so the text cannot drift from what they enforce.
+ */
+function describeOperation(op: OperationObject, fact: RouteFacts): string {
+  const own = (op.description ?? op.summary ?? '').trim();
+  const lines = own === '' ? [] : [/[.!?]$/.test(own) ? own : `${own}.`];
+  lines.push(`Access: ${accessOf(fact)}.`);
+  const limits = ['RATE_LIMIT_PER_MINUTE per client IP'];
+  if (fact.rateLimit !== undefined) limits.push(BUCKETS[fact.rateLimit]);
+  lines.push(`Rate limits: ${limits.join('; ')}; over a limit: 429 COMMON_1029 with Retry-After.`);
+  return lines.join('\n\n');
+}
+
+function accessOf(fact: RouteFacts): string {
+  if (fact.isPublic) return 'public, no credentials';
+  if (fact.serviceToken === 'required') return 'services only, with `X-Service-Token`';
+  const who =
+    fact.roles === undefined || fact.roles.length >= ALL_ROLES
+      ? 'any signed-in user'
+      : `a signed-in ${fact.roles.join(' or ')} (otherwise 403 COMMON_1003)`;
+  const service = fact.serviceToken === 'allowed' ? ', or a service with `X-Service-Token`' : '';
+  return `a bearer access token of ${who}${service}`;
+}
+
 function setErrorResponses(op: OperationObject, codes: ErrorCode[], errorRef: string): void {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
@@ -292,6 +327,10 @@ function setErrorResponses(op: OperationObject, codes: ErrorCode[], errorRef: st
       content: {
         'application/json': {
           schema: { allOf: [{ $ref: errorRef }, { type: 'object', properties: { error_code: { enum: list } } }] },
+          // One example per code: its body as the error filter writes it.
+          examples: Object.fromEntries(
+            list.map((c) => [c, { summary: ERROR_CODES[c].message, value: errorExample(c) }]),
+          ),
         },
       },
     };
