@@ -20,6 +20,7 @@ import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js';
 import { HealthService } from './modules/health/health.service.js';
 import { AdminBootstrapService } from './modules/users/admin-bootstrap.service.js';
+import { type PasswordPolicy, passwordSchema } from './modules/auth/passwords/password.policy.js';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -87,7 +88,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
 
-  setupSwagger(app, config.http.publicUrl);
+  setupSwagger(app, config.http.publicUrl, config.password);
   await app.init();
   await app.get(AdminBootstrapService).bootstrapAdmin();
   const metricsServer = new MetricsServer();
@@ -137,7 +138,7 @@ const API_TAGS: [name: string, description: string][] = [
   ['operations', 'Health probes and service state'],
 ];
 
-function setupSwagger(app: NestFastifyApplication, publicUrl: string): void {
+function setupSwagger(app: NestFastifyApplication, publicUrl: string, password: PasswordPolicy): void {
   const builder = new DocumentBuilder()
     .setTitle('user-service')
     .setDescription(
@@ -153,6 +154,6 @@ function setupSwagger(app: NestFastifyApplication, publicUrl: string): void {
   const generated = SwaggerModule.createDocument(app, builder.build());
   // The decorators give the shapes; the guards' and pipes' own metadata give security, UUID
   // parameters and the error answers every route of a kind shares (common/http/openapi.ts).
-  const document = finalizeOpenApi(generated, collectRouteFacts(app));
+  const document = finalizeOpenApi(generated, collectRouteFacts(app), { password: passwordSchema(password) });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ERROR_CODES, type ErrorCode } from '#src/common/errors/error-codes.js';
 import { http } from '../utils/http.js';
 import { registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/factories.js';
 
@@ -11,8 +12,18 @@ import { registerAndLogin, startWithAdmin, type AppWithAdmin } from '../utils/fa
 const ADMIN = { email: 'contract-admin@example.com', password: 'Contract-Admin-Pass-9!' };
 const WRITES = ['post', 'put', 'patch', 'delete'];
 
+interface ErrorMedia {
+  schema: { allOf: [unknown, { properties: { error_code: { enum: ErrorCode[] } } }] };
+  examples: Record<string, { value: { error_code: ErrorCode; message: string } }>;
+}
+
 interface Operation {
+  operationId: string;
+  description?: string;
   requestBody?: unknown;
+  parameters?: { in: string }[];
+  security?: unknown[];
+  responses: Record<string, { content?: { 'application/json'?: ErrorMedia }; headers?: Record<string, unknown> }>;
 }
 
 describe('HTTP contract for client tools', () => {
@@ -76,6 +87,52 @@ describe('HTTP contract for client tools', () => {
     const blank = await http(base, 'POST', '/api/v1/auth/login', { raw: ' ' });
     assert.equal(blank.status, 400);
     assert.notEqual(blank.body.error_code, undefined);
+  });
+
+  it('lists the errors each operation can give, each code with an example under its own status', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const codesAt = (op: Operation, status: string): ErrorCode[] =>
+      op.responses[status]?.content?.['application/json']?.schema.allOf[1].properties.error_code.enum ?? [];
+    let operations = 0;
+    const seen = new Set<ErrorCode>();
+    for (const methods of Object.values(doc.paths)) {
+      for (const op of Object.values(methods)) {
+        operations += 1;
+        const id = op.operationId;
+        assert.ok((op.description ?? '').length > 0, `${id}: a description`);
+        const takesInput =
+          op.requestBody !== undefined || (op.parameters ?? []).some((p) => p.in === 'path' || p.in === 'query');
+        if (takesInput) assert.ok(codesAt(op, '400').includes('COMMON_1000'), `${id}: 400 COMMON_1000`);
+        if ((op.security ?? []).length > 0) assert.ok(codesAt(op, '401').includes('COMMON_1001'), `${id}: 401`);
+        assert.ok(codesAt(op, '429').includes('COMMON_1029'), `${id}: 429 (every route is rate-limited)`);
+        assert.ok(op.responses['429']?.headers?.['Retry-After'] !== undefined, `${id}: 429 with Retry-After`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          const media = response.content?.['application/json'];
+          assert.ok(media !== undefined, `${id} ${status}: the error body`);
+          const listed = codesAt(op, status);
+          assert.ok(listed.length > 0, `${id} ${status}: its codes`);
+          assert.deepEqual(
+            Object.keys(media.examples).sort(),
+            [...listed].sort(),
+            `${id} ${status}: one example per code`,
+          );
+          for (const [code, example] of Object.entries(media.examples)) {
+            assert.equal(example.value.error_code, code, `${id} ${status}: example ${code}`);
+            assert.equal(ERROR_CODES[code as ErrorCode].status, Number(status), `${id}: ${code} is not a ${status}`);
+            assert.equal(example.value.message, ERROR_CODES[code as ErrorCode].message);
+            seen.add(code as ErrorCode);
+          }
+        }
+      }
+    }
+    assert.ok(operations >= 40, `operations: ${operations}`);
+    // The domain codes are declared where they are thrown: each one shows up somewhere.
+    for (const code of ['USER_1003', 'USER_1103', 'USER_1007', 'USER_1101', 'USER_1201', 'USER_1301'] as const) {
+      assert.ok(seen.has(code), `${code} is listed on some operation`);
+    }
   });
 
   it('serves the JWKS with Cache-Control and an ETag, and answers 304 to a matching If-None-Match', async () => {

@@ -44,6 +44,37 @@ export const ApiSchemaRules =
     SCHEMA_RULES.set(target.name, rules);
   };
 
+const PASSWORD_FIELDS = Symbol('openapi:password-fields');
+
+/**
+ * Marks a password field that the password policy judges: `finalizeOpenApi` gives it the
+ * policy's schema (`DocumentRules.password`), built from the running configuration.
+ */
+export const ApiPasswordPolicy = (): PropertyDecorator => (target, property) => {
+  const own = (Reflect.getOwnMetadata(PASSWORD_FIELDS, target) ?? []) as (string | symbol)[];
+  Reflect.defineMetadata(PASSWORD_FIELDS, [...own, property], target);
+};
+
+/** The password fields of a DTO class, inherited ones included. */
+function passwordFieldsOf(type: Type): string[] {
+  const fields: string[] = [];
+  for (
+    let proto = type.prototype as object | null;
+    proto !== null;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    const own = (Reflect.getOwnMetadata(PASSWORD_FIELDS, proto) ?? []) as (string | symbol)[];
+    fields.push(...own.filter((p): p is string => typeof p === 'string'));
+  }
+  return fields;
+}
+
+/** Rules the document states that come from the configuration, not from decorators. */
+export interface DocumentRules {
+  /** The password policy as schema keywords (minLength, maxLength, pattern). */
+  password?: SchemaObject;
+}
+
 const ALL_ROLES = 3;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 
@@ -197,17 +228,22 @@ function nestedTypeOf(type: Type, property: string): Type | undefined {
 function applyValidationToComponent(
   schemas: Record<string, SchemaObject | ReferenceObject>,
   type: Type,
+  rules: DocumentRules,
   seen = new Set<Type>(),
 ): void {
   if (seen.has(type)) return;
   seen.add(type);
   const component = schemas[type.name];
   if (component === undefined || isRef(component)) return;
-  for (const [property, rules] of constraintsOf(type)) {
+  for (const field of passwordFieldsOf(type)) {
+    const schema = component.properties?.[field];
+    if (schema !== undefined && !isRef(schema) && rules.password !== undefined) Object.assign(schema, rules.password);
+  }
+  for (const [property, constraints] of constraintsOf(type)) {
     const schema = component.properties?.[property];
-    if (schema !== undefined && !isRef(schema)) applyValidation(schema, rules, true);
+    if (schema !== undefined && !isRef(schema)) applyValidation(schema, constraints, true);
     const nested = nestedTypeOf(type, property);
-    if (nested !== undefined) applyValidationToComponent(schemas, nested, seen);
+    if (nested !== undefined) applyValidationToComponent(schemas, nested, rules, seen);
   }
 }
 
@@ -222,9 +258,14 @@ const isRef = (v: unknown): v is ReferenceObject => typeof v === 'object' && v !
  *   `error_code`s (the route's own, from `@ApiErrors`, plus those its guards and pipes imply);
  * - closed object schemas (`additionalProperties: false`): request bodies refuse unknown
  *   fields (forbidNonWhitelisted), and responses are built by whitelisting mappers;
- * - a body whose fields are all optional may be left out.
+ * - a body whose fields are all optional may be left out;
+ * - password fields (`@ApiPasswordPolicy()`) carry the configured policy (`rules.password`).
  */
-export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, RouteFacts>): OpenAPIObject {
+export function finalizeOpenApi(
+  document: OpenAPIObject,
+  facts: Map<string, RouteFacts>,
+  rules: DocumentRules = {},
+): OpenAPIObject {
   const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject | ReferenceObject>;
   closeObjectSchemas(schemas);
   for (const [name, rules] of SCHEMA_RULES) {
@@ -249,7 +290,7 @@ export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, Rout
         const rules = p.in === 'query' ? queryRules.get(p.name) : undefined;
         if (rules !== undefined && p.schema !== undefined && !isRef(p.schema)) applyValidation(p.schema, rules, false);
       }
-      if (fact.bodyType !== undefined) applyValidationToComponent(schemas, fact.bodyType);
+      if (fact.bodyType !== undefined) applyValidationToComponent(schemas, fact.bodyType, rules);
 
       const codes = new Set<ErrorCode>((op[ERROR_CODES_EXTENSION] as ErrorCode[] | undefined) ?? []);
       ALWAYS.forEach((c) => codes.add(c));
