@@ -139,6 +139,7 @@ describe('HTTP contract for client tools', () => {
     const first = await fetch(`${base}/.well-known/jwks.json`);
     assert.equal(first.status, 200);
     assert.equal(first.headers.get('cache-control'), 'public, max-age=300');
+    assert.equal(first.headers.get('x-content-type-options'), 'nosniff', 'the security headers stay');
     const etag = first.headers.get('etag');
     assert.match(etag ?? '', /^"[A-Za-z0-9_-]+"$/);
     const keys = ((await first.json()) as { keys: { kid: string }[] }).keys;

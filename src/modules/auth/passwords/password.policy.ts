@@ -70,13 +70,20 @@ function bmpClass(test: RegExp): string {
 export function passwordSchema(policy: PasswordPolicy): { minLength: number; maxLength: number; pattern?: string } {
   const bounds = { minLength: policy.minLength, maxLength: PASSWORD_MAX_LENGTH };
   if (!policy.requireClasses) return bounds;
+  return { ...bounds, pattern: (classesPattern ??= buildClassesPattern()) };
+}
+
+/** Built once per process (a walk of the BMP, some 100 ms): it depends on no setting. */
+let classesPattern: string | undefined;
+
+function buildClassesPattern(): string {
   const lookahead = (body: string): string => `(?=[\\s\\S]*[${body}])`;
-  const pattern =
+  return (
     '^' +
     lookahead(bmpClass(/\p{Lu}/u)) +
     lookahead(bmpClass(/\p{Ll}/u)) +
     lookahead(bmpClass(/\p{Nd}/u)) +
     // A symbol: any character but one that normalises to letters and digits only.
-    lookahead(`^${bmpClass(/^[\p{L}\p{Nd}]+$/u)}`);
-  return { ...bounds, pattern };
+    lookahead(`^${bmpClass(/^[\p{L}\p{Nd}]+$/u)}`)
+  );
 }
