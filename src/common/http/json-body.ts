@@ -37,7 +37,7 @@ function shapeLimitsOf(request: FastifyRequest): BodyShapeLimits {
  * (prototype poisoning refused), so a body too wide for the route is refused with 400
  * COMMON_1000 before it is parsed and long before Nest's pipes see it. Only JSON is parsed:
  * the application is created with `bodyParser: false`, so form-encoded bodies, like every
- * other type, get 415. Call before app.init (routes are learnt through onRoute).
+ * other type, get 415. An empty body is taken as none. Call before app.init (routes are learnt through onRoute).
  */
 export function registerJsonBody(fastify: FastifyInstance, defaultLimitBytes: number): void {
   fastify.addHook('onRoute', (route) => {
@@ -48,6 +48,14 @@ export function registerJsonBody(fastify: FastifyInstance, defaultLimitBytes: nu
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    // An empty body is no body, whatever its Content-Type says (clients and generated SDKs
+    // send `Content-Type: application/json` on bodiless POSTs such as logout). Fastify's parser
+    // would refuse it with 400; here the route decides: one without a body ignores it, and on
+    // one with a required body the validation pipe answers 400 COMMON_1000 naming the fields.
+    if (text.length === 0) {
+      done(null, undefined);
+      return;
+    }
     const violation = jsonShapeViolation(text, shapeLimitsOf(request));
     if (violation !== null) {
       done(new AppException('COMMON_1000', 'Validation failed', [{ field: '(body)', errors: [violation] }]), undefined);

@@ -6,8 +6,9 @@ import { ModulesContainer } from '@nestjs/core';
 import { getMetadataStorage } from 'class-validator';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC, ROLES, SERVICE_TOKEN } from '../decorators/auth.decorators.js';
+import { RATE_LIMIT_BUCKET, type RateLimitBucket } from '../decorators/rate-limit.decorator.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-codes.js';
-import { ERROR_CODES_EXTENSION, ErrorBodyDto } from './api-errors.decorator.js';
+import { ERROR_CODES_EXTENSION, ErrorBodyDto, errorExample } from './api-errors.decorator.js';
 
 // @nestjs/swagger exports the document type only; its parts are derived from it.
 interface ReferenceObject {
@@ -24,6 +25,8 @@ export interface RouteFacts {
   /** undefined: any signed-in user (or no role check at all on a public route) */
   roles: string[] | undefined;
   serviceToken: 'required' | 'allowed' | undefined;
+  /** the stricter named limit of `@RateLimit()`, on top of the per-IP limit of every route */
+  rateLimit: RateLimitBucket | undefined;
   /** path parameters that go through ParseUUIDPipe */
   uuidParams: string[];
   /** the classes of its @Body() and @Query() parameters */
@@ -40,6 +43,37 @@ export const ApiSchemaRules =
   (target) => {
     SCHEMA_RULES.set(target.name, rules);
   };
+
+const PASSWORD_FIELDS = Symbol('openapi:password-fields');
+
+/**
+ * Marks a password field that the password policy judges: `finalizeOpenApi` gives it the
+ * policy's schema (`DocumentRules.password`), built from the running configuration.
+ */
+export const ApiPasswordPolicy = (): PropertyDecorator => (target, property) => {
+  const own = (Reflect.getOwnMetadata(PASSWORD_FIELDS, target) ?? []) as (string | symbol)[];
+  Reflect.defineMetadata(PASSWORD_FIELDS, [...own, property], target);
+};
+
+/** The password fields of a DTO class, inherited ones included. */
+function passwordFieldsOf(type: Type): string[] {
+  const fields: string[] = [];
+  for (
+    let proto = type.prototype as object | null;
+    proto !== null;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    const own = (Reflect.getOwnMetadata(PASSWORD_FIELDS, proto) ?? []) as (string | symbol)[];
+    fields.push(...own.filter((p): p is string => typeof p === 'string'));
+  }
+  return fields;
+}
+
+/** Rules the document states that come from the configuration, not from decorators. */
+export interface DocumentRules {
+  /** The password policy as schema keywords (minLength, maxLength, pattern). */
+  password?: SchemaObject;
+}
 
 const ALL_ROLES = 3;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
@@ -73,6 +107,7 @@ export function collectRouteFacts(app: INestApplication): Map<string, RouteFacts
           isPublic: read<boolean>(IS_PUBLIC) === true,
           roles: read<string[]>(ROLES),
           serviceToken: read<'required' | 'allowed'>(SERVICE_TOKEN),
+          rateLimit: read<RateLimitBucket>(RATE_LIMIT_BUCKET),
           uuidParams: uuidParamsOf(controller, name),
           bodyType: argTypeOf(controller, name, RouteParamtypes.BODY),
           queryType: argTypeOf(controller, name, RouteParamtypes.QUERY),
@@ -193,17 +228,22 @@ function nestedTypeOf(type: Type, property: string): Type | undefined {
 function applyValidationToComponent(
   schemas: Record<string, SchemaObject | ReferenceObject>,
   type: Type,
+  rules: DocumentRules,
   seen = new Set<Type>(),
 ): void {
   if (seen.has(type)) return;
   seen.add(type);
   const component = schemas[type.name];
   if (component === undefined || isRef(component)) return;
-  for (const [property, rules] of constraintsOf(type)) {
+  for (const field of passwordFieldsOf(type)) {
+    const schema = component.properties?.[field];
+    if (schema !== undefined && !isRef(schema) && rules.password !== undefined) Object.assign(schema, rules.password);
+  }
+  for (const [property, constraints] of constraintsOf(type)) {
     const schema = component.properties?.[property];
-    if (schema !== undefined && !isRef(schema)) applyValidation(schema, rules, true);
+    if (schema !== undefined && !isRef(schema)) applyValidation(schema, constraints, true);
     const nested = nestedTypeOf(type, property);
-    if (nested !== undefined) applyValidationToComponent(schemas, nested, seen);
+    if (nested !== undefined) applyValidationToComponent(schemas, nested, rules, seen);
   }
 }
 
@@ -218,9 +258,14 @@ const isRef = (v: unknown): v is ReferenceObject => typeof v === 'object' && v !
  *   `error_code`s (the route's own, from `@ApiErrors`, plus those its guards and pipes imply);
  * - closed object schemas (`additionalProperties: false`): request bodies refuse unknown
  *   fields (forbidNonWhitelisted), and responses are built by whitelisting mappers;
- * - a body whose fields are all optional may be left out.
+ * - a body whose fields are all optional may be left out;
+ * - password fields (`@ApiPasswordPolicy()`) carry the configured policy (`rules.password`).
  */
-export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, RouteFacts>): OpenAPIObject {
+export function finalizeOpenApi(
+  document: OpenAPIObject,
+  facts: Map<string, RouteFacts>,
+  rules: DocumentRules = {},
+): OpenAPIObject {
   const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject | ReferenceObject>;
   closeObjectSchemas(schemas);
   for (const [name, rules] of SCHEMA_RULES) {
@@ -245,14 +290,13 @@ export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, Rout
         const rules = p.in === 'query' ? queryRules.get(p.name) : undefined;
         if (rules !== undefined && p.schema !== undefined && !isRef(p.schema)) applyValidation(p.schema, rules, false);
       }
-      if (fact.bodyType !== undefined) applyValidationToComponent(schemas, fact.bodyType);
+      if (fact.bodyType !== undefined) applyValidationToComponent(schemas, fact.bodyType, rules);
 
       const codes = new Set<ErrorCode>((op[ERROR_CODES_EXTENSION] as ErrorCode[] | undefined) ?? []);
       ALWAYS.forEach((c) => codes.add(c));
       if (op.requestBody !== undefined) WITH_BODY.forEach((c) => codes.add(c));
-      if (params.some((p) => p.in === 'query' || (p.in === 'path' && fact.uuidParams.includes(p.name)))) {
-        codes.add('COMMON_1000');
-      }
+      // Any query or path string is validated (a UUID, a pattern, a bound, no NUL character).
+      if (params.some((p) => p.in === 'query' || p.in === 'path')) codes.add('COMMON_1000');
       if (!fact.isPublic) {
         if (fact.serviceToken !== 'required') WITH_BEARER.forEach((c) => codes.add(c));
         codes.add('COMMON_1001');
@@ -260,6 +304,7 @@ export function finalizeOpenApi(document: OpenAPIObject, facts: Map<string, Rout
       }
       op[ERROR_CODES_EXTENSION] = [...codes].sort();
       setErrorResponses(op, [...codes], errorRef);
+      op.description = describeOperation(op, fact);
 
       if (op.requestBody !== undefined && !isRef(op.requestBody)) {
         const schema = op.requestBody.content['application/json']?.schema;
@@ -280,6 +325,37 @@ function securityOf(fact: RouteFacts): Record<string, string[]>[] {
   return [{ bearer: [] }];
 }
 
+const BUCKETS: Record<RateLimitBucket, string> = {
+  login: 'RATE_LIMIT_LOGIN_PER_MINUTE per client IP (the login bucket)',
+  register: 'RATE_LIMIT_REGISTER_PER_HOUR per client IP (the sign-up bucket)',
+};
+
+/**
+ * The operation's description: its own (`@ApiOperation({ description })`, else its summary),
+ * then who may call it and the rate limits it is under, read from the same metadata the
+ * guards read, so the text cannot drift from what they enforce.
+ */
+function describeOperation(op: OperationObject, fact: RouteFacts): string {
+  const own = (op.description ?? op.summary ?? '').trim();
+  const lines = own === '' ? [] : [/[.!?]$/.test(own) ? own : `${own}.`];
+  lines.push(`Access: ${accessOf(fact)}.`);
+  const limits = ['RATE_LIMIT_PER_MINUTE per client IP'];
+  if (fact.rateLimit !== undefined) limits.push(BUCKETS[fact.rateLimit]);
+  lines.push(`Rate limits: ${limits.join('; ')}; over a limit: 429 COMMON_1029 with Retry-After.`);
+  return lines.join('\n\n');
+}
+
+function accessOf(fact: RouteFacts): string {
+  if (fact.isPublic) return 'public, no credentials';
+  if (fact.serviceToken === 'required') return 'services only, with `X-Service-Token`';
+  const who =
+    fact.roles === undefined || fact.roles.length >= ALL_ROLES
+      ? 'any signed-in user'
+      : `a signed-in ${fact.roles.join(' or ')} (otherwise 403 COMMON_1003)`;
+  const service = fact.serviceToken === 'allowed' ? ', or a service with `X-Service-Token`' : '';
+  return `a bearer access token of ${who}${service}`;
+}
+
 function setErrorResponses(op: OperationObject, codes: ErrorCode[], errorRef: string): void {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
@@ -292,6 +368,10 @@ function setErrorResponses(op: OperationObject, codes: ErrorCode[], errorRef: st
       content: {
         'application/json': {
           schema: { allOf: [{ $ref: errorRef }, { type: 'object', properties: { error_code: { enum: list } } }] },
+          // One example per code: its body as the error filter writes it.
+          examples: Object.fromEntries(
+            list.map((c) => [c, { summary: ERROR_CODES[c].message, value: errorExample(c) }]),
+          ),
         },
       },
     };

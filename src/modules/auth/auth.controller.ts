@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -7,6 +8,8 @@ import {
   ApiTags,
   ApiNoContentResponse,
   ApiAcceptedResponse,
+  ApiHeader,
+  ApiResponse,
 } from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import {
@@ -18,13 +21,14 @@ import {
 } from '#src/common/decorators/auth.decorators.js';
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
+import { sendCacheable } from '#src/common/http/conditional-get.js';
 import { RegisterRequestDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { LoginService } from './login.service.js';
 import { PasswordService } from './password.service.js';
 import { RegistrationService } from './registration.service.js';
 import { SessionLifecycleService } from './session-lifecycle.service.js';
-import { TokenService } from './token.service.js';
+import { JWKS_MAX_AGE_SECONDS, TokenService } from './token.service.js';
 import {
   ChangePasswordRequestDto,
   ForgotPasswordRequestDto,
@@ -168,6 +172,11 @@ export class AuthController {
   }
 }
 
+const JWKS_HEADERS = {
+  ETag: { description: 'strong validator of the key set', schema: { type: 'string' } },
+  'Cache-Control': { description: `public, max-age=${JWKS_MAX_AGE_SECONDS}`, schema: { type: 'string' } },
+};
+
 @ApiTags('auth')
 @Controller('.well-known')
 export class JwksController {
@@ -175,9 +184,14 @@ export class JwksController {
 
   @Get('jwks.json')
   @Public()
-  @ApiOperation({ summary: 'Public signing keys (current and previous kid)' })
-  @ApiOkResponse({ type: JwksResponseDto })
-  jwks(): JwksResponseDto {
-    return this.tokens.jwks();
+  @ApiOperation({
+    summary: 'Public signing keys (current and previous kid)',
+    description: `Cacheable: \`Cache-Control: public, max-age=${JWKS_MAX_AGE_SECONDS}\` and an \`ETag\`; a conditional GET (\`If-None-Match\`) is answered 304 while the keys are unchanged. A token verified offline with these keys stays valid until its \`exp\`, even after logout: ask \`GET /api/v1/users/me\` with the token for the live answer.`,
+  })
+  @ApiOkResponse({ type: JwksResponseDto, headers: JWKS_HEADERS })
+  @ApiResponse({ status: 304, description: 'The copy named in If-None-Match is current', headers: JWKS_HEADERS })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of a cached copy' })
+  jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply): void {
+    sendCacheable(reply, ifNoneMatch, this.tokens.jwksDocument());
   }
 }

@@ -2,6 +2,7 @@ import { type KeyObject, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppException } from '#src/common/errors/app.exception.js';
+import { type CacheableBody, etagOf } from '#src/common/http/conditional-get.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import type { TokenResponseDto } from './dto/auth.dto.js';
@@ -36,6 +37,14 @@ function headerOf(token: string): { alg?: unknown; kid?: unknown } | null {
 }
 
 /** Signs and verifies access tokens. Only the configured algorithm per key is accepted. */
+/**
+ * How long consumers and shared caches may keep /.well-known/jwks.json without asking again
+ * (then a conditional GET, answered 304 while the keys are the same): 5 minutes, a third of
+ * the 15 minutes a rotation waits between publishing a new key and signing with it
+ * (docs/operations.md §4), so any cache that honours it has the new key before a token uses it.
+ */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
 @Injectable()
 export class TokenService {
   private readonly keys: SigningKeys;
@@ -47,6 +56,7 @@ export class TokenService {
    * is the session check's job, which runs on every request regardless.
    */
   private readonly verified = new Map<string, AccessClaims>();
+  private jwksCacheable: CacheableBody<{ keys: Record<string, unknown>[] }> | undefined;
 
   constructor(
     private readonly jwt: JwtService,
@@ -61,6 +71,16 @@ export class TokenService {
 
   jwks(): { keys: Record<string, unknown>[] } {
     return { keys: this.keys.jwks };
+  }
+
+  /** The JWKS as /.well-known/jwks.json serves it: with its ETag and how long it may be cached. */
+  jwksDocument(): CacheableBody<{ keys: Record<string, unknown>[] }> {
+    this.jwksCacheable ??= {
+      body: this.jwks(),
+      etag: etagOf(this.jwks()),
+      cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
+    };
+    return this.jwksCacheable;
   }
 
   /** The answer of a login or a refresh: an access token for the session, and its refresh token. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { ApiSchemaRules } from '#src/common/http/openapi.js';
+import { ApiPasswordPolicy, ApiSchemaRules } from '#src/common/http/openapi.js';
 import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 
 const EMAIL_OR_USERNAME = { anyOf: [{ required: ['email'] }, { required: ['username'] }] };
@@ -40,7 +40,9 @@ const TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
  */
 export class RefreshRequestDto {
   @ApiProperty({
-    description: 'the opaque refresh token from the last TokenResponse; any other string is answered 401 USER_1006',
+    pattern: TOKEN.source,
+    description:
+      'the opaque refresh token from the last TokenResponse (its format); any other string, of this format or not, is answered 401 USER_1006',
   })
   @IsString()
   refresh_token!: string;
@@ -54,6 +56,7 @@ export class ChangePasswordRequestDto {
   current_password!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
+  @ApiPasswordPolicy()
   @IsString()
   @MaxLength(1024)
   new_password!: string;
@@ -78,6 +81,7 @@ export class ResetPasswordRequestDto {
   token!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
+  @ApiPasswordPolicy()
   @IsString()
   @MaxLength(1024)
   new_password!: string;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NO_CONTROL_CHARS, USERNAME_PATTERN } from '#src/common/http/dto-rules.js';
+import { ApiPasswordPolicy } from '#src/common/http/openapi.js';
 
 /** The first version's sign-up body (contract §1): username required, name optional. */
 export class LegacyCreateUserRequestDto {
@@ -15,6 +16,7 @@ export class LegacyCreateUserRequestDto {
   email!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, description: 'Policy of contract §2 (USER_1103 names the rule broken)' })
+  @ApiPasswordPolicy()
   @IsString()
   @MaxLength(1024)
   password!: string;

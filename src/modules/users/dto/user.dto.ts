@@ -9,6 +9,7 @@ import {
   toStrictInt,
   VISIBLE_TEXT_PATTERN,
 } from '#src/common/http/dto-rules.js';
+import { ApiPasswordPolicy } from '#src/common/http/openapi.js';
 import { PageQueryDto } from '#src/common/http/page-query.dto.js';
 import { EXPORT_CURSOR_PATTERN } from '../export-cursor.policy.js';
 import { ROLES, type Role } from '../user.entity.js';
@@ -33,6 +34,7 @@ export class RegisterRequestDto {
     description:
       'The password policy (contract §2): by default upper and lower case, a digit and a symbol, and not a common password (USER_1103 names the rule broken)',
   })
+  @ApiPasswordPolicy()
   @IsString()
   @MaxLength(1024)
   password!: string;
