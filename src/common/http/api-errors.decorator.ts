@@ -7,9 +7,14 @@ export class ErrorBodyDto {
   error_code!: string;
   @ApiProperty({ description: "the code's default message, or a more precise one" }) message!: string;
   // Null, an object or an array: each branch carries its own type and `nullable`, as OpenAPI
-  // 3.0 wants (`nullable` without a `type` beside it means nothing to validators).
+  // 3.0 wants (`nullable` without a `type` beside it means nothing to validators). Always
+  // sent, but not listed as required: a required property whose schema is an anyOf gets a
+  // non-optional type in openapi-generator's python client, which then refuses null
+  // (docs/decisions.md, "Generated clients").
   @ApiProperty({
-    description: 'structured detail (the failing fields, the broken password rules, the seconds to wait), or null',
+    required: false,
+    description:
+      'structured detail (the failing fields, the broken password rules, the seconds to wait); always present, null for most codes',
     anyOf: [
       { type: 'object', additionalProperties: true, nullable: true },
       { type: 'array', items: {}, nullable: true },
