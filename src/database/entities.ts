@@ -1,4 +1,6 @@
 import { AuditEntry } from '#src/modules/audit/audit-entry.entity.js';
+import { MfaRecoveryCode } from '#src/modules/auth/mfa/mfa-recovery-code.entity.js';
+import { MfaTotpSecret } from '#src/modules/auth/mfa/mfa-totp-secret.entity.js';
 import { OneTimeToken } from '#src/modules/auth/one-time-token.entity.js';
 import { OutboxEvent } from '#src/modules/events/outbox-event.entity.js';
 import { Badge } from '#src/modules/profile-extras/badge.entity.js';
@@ -19,4 +21,6 @@ export const ENTITIES = [
   OneTimeToken,
   Badge,
   LearningGoal,
+  MfaTotpSecret,
+  MfaRecoveryCode,
 ];

@@ -63,6 +63,7 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
   it('opens a session, signs its id into the access token, records the login and publishes user.logged_in', async () => {
     const u = await user();
     const tokens = await login.login({ email: u.email, password: u.password }, meta);
+    assert.ok('access_token' in tokens, 'a user without MFA gets tokens at once');
     assert.equal(tokens.token_type, 'bearer');
     const [session] = await sessionsOf(ctx.databaseUrl, u.id);
     const claims = decodePayload(tokens.access_token);

@@ -44,7 +44,7 @@ function toJwk(entry: VerificationKey): Record<string, unknown> {
 }
 
 /** Reads a dev key from DATA_DIR, or generates and keeps it there (never in production). */
-function devKey(config: AppConfig, file: string, generate: () => string): string {
+export function devKey(config: AppConfig, file: string, generate: () => string): string {
   const dir = join(config.dataDir, 'keys');
   const path = join(dir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8');

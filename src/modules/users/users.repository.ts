@@ -26,6 +26,7 @@ export type UserChanges = Partial<
     | 'role'
     | 'isActive'
     | 'isVerified'
+    | 'mfaEnabled'
     | 'businessType'
     | 'businessNumber'
     | 'industry'

@@ -178,6 +178,7 @@ export class UserResponseDto {
   @ApiProperty({ enum: ROLES }) role!: string;
   @ApiProperty() is_active!: boolean;
   @ApiProperty() is_verified!: boolean;
+  @ApiProperty({ description: 'a second factor (TOTP) is confirmed' }) mfa_enabled!: boolean;
   @ApiProperty({ type: String, nullable: true }) business_type!: string | null;
   @ApiProperty({ type: String, nullable: true }) business_number!: string | null;
   @ApiProperty({ type: String, nullable: true }) industry!: string | null;
