@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { LoginService } from '#src/modules/auth/login.service.js';
+import { MfaModule } from '#src/modules/auth/mfa/mfa.module.js';
 import { PasswordsModule } from '#src/modules/auth/passwords/passwords.module.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
@@ -29,7 +30,15 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
   let hasher: PasswordHasher;
   before(async () => {
     ctx = await startServiceContext({
-      imports: [UsersModule, PasswordsModule, SessionsModule, LockoutModule, AuditModule, JwtModule.register({})],
+      imports: [
+        UsersModule,
+        PasswordsModule,
+        SessionsModule,
+        LockoutModule,
+        AuditModule,
+        MfaModule,
+        JwtModule.register({}),
+      ],
       providers: [LoginService, TokenService],
       env: { MAX_LOGIN_ATTEMPTS: '3' },
     });

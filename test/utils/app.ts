@@ -23,6 +23,8 @@ export interface TestAppOptions {
   noRedis?: boolean;
 }
 
+const TEST_MFA_KEY = randomBytes(32).toString('base64');
+
 export const testPrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
 /** The configuration every test instance starts from (the app here, a service context in the service tier). */
@@ -41,6 +43,8 @@ export function testEnv(databaseUrl: string): Record<string, string> {
     ARGON2_MEMORY_KIB: '19456',
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
+    // One key per test process, so every instance a test starts reads the others' TOTP secrets.
+    MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
   };
 }
 

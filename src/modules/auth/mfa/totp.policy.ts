@@ -4,7 +4,7 @@ import { Secret, TOTP } from 'otpauth';
  * TOTP as contract §1 fixes it (RFC 6238): SHA-1, 6 digits, 30 s steps, a code of the step
  * before or after the server's accepted. `otpauth` computes codes and otpauth:// URLs.
  */
-export const TOTP_PERIOD_SECONDS = 30;
+const TOTP_PERIOD_SECONDS = 30;
 const DIGITS = 6;
 const WINDOW = 1;
 /** 160 bits, the HMAC-SHA-1 block RFC 4226 recommends. */
@@ -34,7 +34,7 @@ export function otpauthUrl(secret: string, issuer: string, label: string): strin
 }
 
 /** Spaces are allowed in what users type ("123 456"); anything else that is not 6 digits fails. */
-export function normaliseCode(code: string): string {
+function normaliseCode(code: string): string {
   return code.replace(/\s+/g, '');
 }
 
