@@ -271,7 +271,7 @@ describe('TOTP second factor', () => {
         body: { password: leaver.identity.password, ...extra },
       });
     assert.equal((await del({})).body.error_code, 'USER_1401');
-    assert.equal((await del({ recovery_code: leaver.recoveryCodes[0] as string })).status, 204);
+    assert.equal((await del({ recovery_code: leaver.recoveryCodes[0] })).status, 204);
     const left = await sql(
       a.t.databaseUrl,
       'SELECT 1 FROM mfa_totp_secrets WHERE user_id = $1 UNION ALL SELECT 1 FROM mfa_recovery_codes WHERE user_id = $1',

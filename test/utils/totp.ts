@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-export function base32Decode(text: string): Buffer {
+function base32Decode(text: string): Buffer {
   const clean = text.toUpperCase().replace(/=+$/, '');
   let bits = 0;
   let value = 0;
@@ -37,7 +37,7 @@ export function hotp(key: Buffer, counter: number, digits: number): string {
 }
 
 /** The time step of `unixSeconds` (30 s steps from T0 = 0). */
-export const stepOf = (unixSeconds: number): number => Math.floor(unixSeconds / 30);
+const stepOf = (unixSeconds: number): number => Math.floor(unixSeconds / 30);
 
 /** The 6-digit code of a base32 secret at a time step. */
 export function totpAt(secretBase32: string, step: number): string {
