@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { devKey } from '#src/common/dev-key.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { devKey } from '../signing-keys.js';
 
 const VERSION = 'v1';
 
@@ -26,7 +26,7 @@ export class TotpSecretCipher {
       (config.isProduction
         ? null
         : Buffer.from(
-            devKey(config, 'mfa-encryption.key', () => randomBytes(32).toString('base64url')),
+            devKey(config.dataDir, 'mfa-encryption.key', () => randomBytes(32).toString('base64url')),
             'base64url',
           ));
     this.kid = this.key === null ? '' : createHash('sha256').update(this.key).digest('base64url').slice(0, 8);
