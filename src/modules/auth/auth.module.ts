@@ -22,6 +22,8 @@ import { KvThrottlerStorage } from './kv-throttler.storage.js';
 import { LoginService } from './login.service.js';
 import { OneTimeTokensPersonalData } from './one-time-tokens.personal-data.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordHistoryRepository } from './password-history/password-history.repository.js';
+import { PasswordHistoryService } from './password-history/password-history.service.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
 import { PasswordService } from './password.service.js';
 import { SessionLifecycleService } from './session-lifecycle.service.js';
@@ -75,6 +77,8 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     SessionLifecycleService,
     OneTimeTokensRepository,
     OneTimeTokensPersonalData,
+    PasswordHistoryRepository,
+    PasswordHistoryService,
     // Order matters: rate limits first (cheap, before any token work), then identity, then
     // roles, then the second factor some roles must have.
     { provide: APP_GUARD, useClass: AppThrottlerGuard },

@@ -9,6 +9,7 @@ import { EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { StepUpRegistry } from './step-up.registry.js';
 import { DataRightsService } from './data-rights.service.js';
+import { SealedUserFields } from './sealed-user-fields.js';
 import { UserCache } from './user-cache.js';
 import { UserCreationService } from './user-creation.service.js';
 import { UserImportController } from './user-import.controller.js';
@@ -29,6 +30,7 @@ import { UsersRepository } from './users.repository.js';
   controllers: [UsersController, UserImportController],
   providers: [
     UsersRepository,
+    SealedUserFields,
     UserCache,
     UserCreationService,
     UserQueriesService,

@@ -49,7 +49,7 @@ export class MfaService implements OnApplicationBootstrap {
     const ciphertext = this.cipher.encrypt(user.id, secret);
     await this.transactions.runForUser(user.id, async (tx) => {
       if (!(await this.repository.savePending(tx, user.id, ciphertext))) throw new AppException('USER_1403');
-      await this.audit.record('mfa.setup', { actorId: user.id, targetUserId: user.id, meta }, tx);
+      await this.audit.record(tx, 'mfa.setup', { actorId: user.id, targetUserId: user.id, meta });
     });
     const url = otpauthUrl(secret, this.config.mfa.issuer, user.email);
     return {
@@ -76,7 +76,7 @@ export class MfaService implements OnApplicationBootstrap {
       );
       await this.accounts.setMfaEnabled(tx, user.id, true);
       await this.events.record(tx, userEvent('user.mfa_enabled', user.id, { user_id: user.id }));
-      await this.audit.record('mfa.confirm', { actorId: user.id, targetUserId: user.id, meta }, tx);
+      await this.audit.record(tx, 'mfa.confirm', { actorId: user.id, targetUserId: user.id, meta });
     });
     await this.accounts.afterWrite(user.id, []);
     return { recovery_codes: codes };
@@ -95,7 +95,7 @@ export class MfaService implements OnApplicationBootstrap {
         user.id,
         codes.map((c) => hashRecoveryCode(user.id, c)),
       );
-      await this.audit.record('mfa.recovery_codes_regenerated', { actorId: user.id, targetUserId: user.id, meta }, tx);
+      await this.audit.record(tx, 'mfa.recovery_codes_regenerated', { actorId: user.id, targetUserId: user.id, meta });
     });
     return { recovery_codes: codes };
   }
@@ -104,7 +104,7 @@ export class MfaService implements OnApplicationBootstrap {
     const user = await this.stepUp(principal.userId, dto, meta);
     await this.transactions.runForUser(user.id, async (tx) => {
       await this.turnOff(tx, user.id, null, 'disabled');
-      await this.audit.record('mfa.disable', { actorId: user.id, targetUserId: user.id, meta }, tx);
+      await this.audit.record(tx, 'mfa.disable', { actorId: user.id, targetUserId: user.id, meta });
     });
     await this.accounts.afterWrite(user.id, []);
   }
@@ -116,9 +116,9 @@ export class MfaService implements OnApplicationBootstrap {
     if (!user.mfaEnabled) throw new AppException('USER_1404');
     const revoked = await this.transactions.runForUser(userId, async (tx) => {
       await this.turnOff(tx, userId, actorId, 'admin_reset');
-      const ids = await this.sessions.revokeAllForUser(userId, 'mfa_reset', tx);
+      const ids = await this.sessions.revokeAllForUser(tx, userId, 'mfa_reset');
       if (ids.length > 0) await this.sessions.recordLogout(tx, userId, ids, 'mfa_reset');
-      await this.audit.record('mfa.admin_reset', { actorId, targetUserId: userId, meta }, tx);
+      await this.audit.record(tx, 'mfa.admin_reset', { actorId, targetUserId: userId, meta });
       return ids;
     });
     await this.accounts.afterWrite(userId, revoked);

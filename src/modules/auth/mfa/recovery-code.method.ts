@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { MfaRepository } from './mfa.repository.js';
 import { hashRecoveryCode } from './recovery-codes.policy.js';
@@ -22,7 +23,7 @@ export class RecoveryCodeMethod implements SecondFactorMethod {
   async verify(userId: string, code: string, meta: RequestMeta): Promise<boolean> {
     if (!(await this.repository.consumeRecoveryCode(userId, hashRecoveryCode(userId, code)))) return false;
     const remaining = await this.repository.countUnusedRecoveryCodes(userId);
-    await this.audit.record('mfa.recovery_code_used', {
+    await this.audit.record(AUTOCOMMIT, 'mfa.recovery_code_used', {
       actorId: userId,
       targetUserId: userId,
       details: { remaining },

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Mfa1796083101011 implements MigrationInterface {
-  name = 'Mfa1796083101011';
+export class Mfa1796090000000 implements MigrationInterface {
+  name = 'Mfa1796090000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
