@@ -8,7 +8,7 @@ import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.serv
 import { accountSubject } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
-import type { PublicUserDto, RegisterRequestDto, UserResponseDto } from './dto/user.dto.js';
+import type { RegisterRequestDto, UserResponseDto, UserViewDto } from './dto/user.dto.js';
 import { type CreateSource, UserCreationService } from './user-creation.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
 import { UserCache } from './user-cache.js';
@@ -57,7 +57,7 @@ export class AccountsService {
     return this.queries.findOrNull(id);
   }
 
-  getByUsername(username: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
+  getByUsername(username: string, viewer: Viewer | null): Promise<UserViewDto> {
     return this.queries.getByUsername(username, viewer);
   }
 

@@ -196,6 +196,14 @@ export class UsersRepository {
     return { items: items.map((u) => this.sealed.open(u)), total };
   }
 
+  /** Users not erased with an id after `afterId` (null: from the first), in id order, opened. */
+  async exportPage(db: Db, afterId: string | null, limit: number): Promise<User[]> {
+    const qb = managerOf(this.dataSource, db).createQueryBuilder(User, 'u').where('u.deleted_at IS NULL');
+    if (afterId !== null) qb.andWhere('u.id > :afterId', { afterId });
+    const rows = await qb.orderBy('u.id', 'ASC').limit(limit).getMany();
+    return rows.map((u) => this.sealed.open(u));
+  }
+
   async addLoginHistory(db: Db, entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>): Promise<void> {
     await managerOf(this.dataSource, db).insert(LoginHistory, entry);
   }

@@ -43,6 +43,7 @@ describe('TOTP secret cipher', () => {
         DATABASE_URL: 'postgres://u:p@db/x',
         REDIS_URL: 'redis://r:6379',
         JWT_PRIVATE_KEY: 'pem',
+        DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
       }),
     );
     assert.equal(prod.available, false);
