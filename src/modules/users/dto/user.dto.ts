@@ -209,6 +209,7 @@ export class UserViewDto {
   @ApiPropertyOptional({ enum: ROLES, description: 'private' }) role?: string;
   @ApiPropertyOptional({ description: 'private' }) is_active?: boolean;
   @ApiPropertyOptional({ description: 'private' }) is_verified?: boolean;
+  @ApiPropertyOptional({ description: 'private: a second factor (TOTP) is confirmed' }) mfa_enabled?: boolean;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_type?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_number?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) industry?: string | null;
