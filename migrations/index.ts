@@ -3,6 +3,7 @@ import { ProfileExtras1795306449961 } from './1795306449961-ProfileExtras.js';
 import { CanonicalEmails1795400000000 } from './1795400000000-CanonicalEmails.js';
 import { ErasureAndTokenBinding1796065353262 } from './1796065353262-ErasureAndTokenBinding.js';
 import { SealedFieldsAndPasswordHistory1796083886752 } from './1796083886752-SealedFieldsAndPasswordHistory.js';
+import { Mfa1796090000000 } from './1796090000000-Mfa.js';
 
 /** Every migration in order. Never edit one after it is committed; add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CanonicalEmails1795400000000,
   ErasureAndTokenBinding1796065353262,
   SealedFieldsAndPasswordHistory1796083886752,
+  Mfa1796090000000,
 ];

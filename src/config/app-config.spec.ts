@@ -37,6 +37,37 @@ describe('config', () => {
     assert.ok(config.argon2.memoryCost >= 19456 && config.argon2.timeCost >= 2);
   });
 
+  it('reads the MFA settings: issuer, required roles, a 32-byte key in hex or base64', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.mfa, { issuer: 'user-service', requiredRoles: [], encryptionKey: undefined });
+    const hex = 'ab'.repeat(32);
+    const config = loadConfig({ MFA_ISSUER: 'Acme', MFA_REQUIRED_ROLES: 'admin, moderator', MFA_ENCRYPTION_KEY: hex });
+    assert.equal(config.mfa.issuer, 'Acme');
+    assert.deepEqual(config.mfa.requiredRoles, ['admin', 'moderator']);
+    assert.deepEqual(config.mfa.encryptionKey, Buffer.from(hex, 'hex'));
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    assert.deepEqual(loadConfig({ MFA_ENCRYPTION_KEY: b64 }).mfa.encryptionKey, Buffer.alloc(32, 7));
+    assert.match(problems({ MFA_REQUIRED_ROLES: 'admin,root' }).join(), /MFA_REQUIRED_ROLES/);
+    assert.match(problems({ MFA_ENCRYPTION_KEY: 'short' }).join(), /MFA_ENCRYPTION_KEY/);
+    assert.match(problems({ MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }).join(), /MFA_ENCRYPTION_KEY/);
+  });
+
+  it('needs MFA_ENCRYPTION_KEY in production when roles must use MFA', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/x',
+      REDIS_URL: 'redis://r:6379',
+      JWT_PRIVATE_KEY: 'pem',
+      DATA_ENCRYPTION_KEYS: DATA_KEY,
+    };
+    assert.deepEqual(problems(prod), []);
+    assert.match(
+      problems({ ...prod, MFA_REQUIRED_ROLES: 'admin' }).join(),
+      /MFA_ENCRYPTION_KEY: required in production/,
+    );
+    assert.deepEqual(problems({ ...prod, MFA_REQUIRED_ROLES: 'admin', MFA_ENCRYPTION_KEY: 'cd'.repeat(32) }), []);
+  });
+
   it('names the variable of a bad value', () => {
     assert.match(problems({ PORT: 'eighty' }).join(), /PORT/);
     assert.match(problems({ DATABASE_URL: 'mysql://x' }).join(), /DATABASE_URL/);

@@ -90,6 +90,18 @@ function parseTrustProxy(value: string | undefined, ctx?: z.RefinementCtx): Trus
   return false;
 }
 
+/** The roles a deployment may require a second factor of (the users table's roles). */
+const MFA_ROLES = ['user', 'moderator', 'admin'] as const;
+
+/** A 32-byte key written as 64 hex digits or as base64 / base64url; null when it is neither. */
+function parseKey32(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) return null;
+  const key = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : null;
+}
+
 const pem = optionalString.transform((v) => (v === undefined ? undefined : v.replace(/\\n/g, '\n')));
 
 const envSchema = z.object({
@@ -164,6 +176,16 @@ const envSchema = z.object({
   // has its own, larger limit (docs/decisions.md, "HTTP input bounds").
   BODY_LIMIT_BYTES: int(16 * 1024, 1024, 100 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
+  // The issuer authenticator apps show next to the account (the otpauth:// URL's issuer).
+  MFA_ISSUER: z.string().trim().min(1).max(64).default('user-service'),
+  // Roles that must confirm a second factor before any route but enrolment, /users/me, logout and sessions.
+  MFA_REQUIRED_ROLES: csv.refine((roles) => roles.every((r) => (MFA_ROLES as readonly string[]).includes(r)), {
+    message: `must be a comma list of ${MFA_ROLES.join(', ')}`,
+  }),
+  // 32 bytes, base64 or hex: the AES-256-GCM key of the stored TOTP secrets.
+  MFA_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || parseKey32(v) !== null, {
+    message: 'must be 32 bytes, as 64 hex digits or base64/base64url',
+  }),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -224,6 +246,12 @@ export interface AppConfig {
   admin: { email: string | undefined; password: string | undefined };
   requireVerifiedEmail: boolean;
   mail: { smtpUrl: string | undefined; from: string };
+  mfa: {
+    issuer: string;
+    requiredRoles: (typeof MFA_ROLES)[number][];
+    /** undefined: generated under dataDir/keys (never in production). */
+    encryptionKey: Buffer | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -323,6 +351,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    mfa: {
+      issuer: env.MFA_ISSUER,
+      requiredRoles: env.MFA_REQUIRED_ROLES as (typeof MFA_ROLES)[number][],
+      encryptionKey:
+        env.MFA_ENCRYPTION_KEY === undefined ? undefined : (parseKey32(env.MFA_ENCRYPTION_KEY) ?? undefined),
+    },
   };
 }
 
@@ -359,6 +393,11 @@ function productionProblems(env: Env): string[] {
     if (env.JWT_PRIVATE_KEY === undefined)
       problems.push(`JWT_PRIVATE_KEY: required in production for ${env.JWT_ALGORITHM}`);
     // JWT_PUBLIC_KEY is optional: it is derived from the private key when absent.
+  }
+  // Without the key production offers no enrolment (503), and refuses to start once secrets
+  // are stored (the MFA module checks); requiring roles to enrol needs it from the start.
+  if (env.MFA_ENCRYPTION_KEY === undefined && env.MFA_REQUIRED_ROLES.length > 0) {
+    problems.push('MFA_ENCRYPTION_KEY: required in production when MFA_REQUIRED_ROLES is set');
   }
   for (const token of env.ALLOWED_API_TOKENS) {
     if (token.length < 16 || PLACEHOLDER_SECRETS.test(token)) {

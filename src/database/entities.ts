@@ -1,4 +1,6 @@
 import { AuditEntry } from '#src/modules/audit/audit-entry.entity.js';
+import { MfaRecoveryCode } from '#src/modules/auth/mfa/mfa-recovery-code.entity.js';
+import { MfaTotpSecret } from '#src/modules/auth/mfa/mfa-totp-secret.entity.js';
 import { OneTimeToken } from '#src/modules/auth/one-time-token.entity.js';
 import { PasswordHistoryEntry } from '#src/modules/auth/password-history/password-history.entity.js';
 import { OutboxEvent } from '#src/modules/events/outbox-event.entity.js';
@@ -21,4 +23,6 @@ export const ENTITIES = [
   PasswordHistoryEntry,
   Badge,
   LearningGoal,
+  MfaTotpSecret,
+  MfaRecoveryCode,
 ];

@@ -7,6 +7,8 @@ export interface KvStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Sets the key only when it is absent (SET NX EX); true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   del(...keys: string[]): Promise<void>;
   /** Atomically increments and (on first hit) sets the TTL; returns the new count and the TTL left in ms. */
   incr(key: string, ttlSeconds: number): Promise<{ count: number; ttlMs: number }>;

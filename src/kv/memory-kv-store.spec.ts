@@ -17,4 +17,15 @@ describe('memory kv store', () => {
     assert.equal((await kv.incr('c', 60)).count, 1);
     await kv.close();
   });
+
+  it('sets a key only when absent, again once it expired', async () => {
+    let now = 1_000_000;
+    const kv = new MemoryKvStore(() => now);
+    assert.equal(await kv.setIfAbsent('k', 'a', 5), true);
+    assert.equal(await kv.setIfAbsent('k', 'b', 5), false);
+    assert.equal(await kv.get('k'), 'a');
+    now += 5_001;
+    assert.equal(await kv.setIfAbsent('k', 'c', 5), true);
+    await kv.close();
+  });
 });

@@ -39,6 +39,12 @@ export class MemoryKvStore implements KvStore {
     return Promise.resolve();
   }
 
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.live(key) !== undefined) return Promise.resolve(false);
+    this.map.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return Promise.resolve(true);
+  }
+
   del(...keys: string[]): Promise<void> {
     for (const key of keys) this.map.delete(key);
     return Promise.resolve();

@@ -43,6 +43,10 @@ export class RedisKvStore implements KvStore {
     await this.client.set(key, value, 'EX', ttlSeconds);
   }
 
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.client.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
   async del(...keys: string[]): Promise<void> {
     if (keys.length > 0) await this.client.del(...keys);
   }

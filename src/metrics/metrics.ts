@@ -42,6 +42,20 @@ export const lockouts = once(
   () => new Counter({ name: 'account_lockouts_total', help: 'Emails locked after too many failed logins' }),
 );
 
+/**
+ * Second login steps (POST /auth/login/mfa) by method (totp, recovery_code, none) and result:
+ * success, invalid_code, invalid_token (unknown, used or expired mfa_token) or locked.
+ */
+export const mfaSecondSteps = once(
+  'mfa_second_step_total',
+  () =>
+    new Counter({
+      name: 'mfa_second_step_total',
+      help: 'Second login steps by method and result',
+      labelNames: ['method', 'result'],
+    }),
+);
+
 export const signups = once(
   'user_signups_total',
   () => new Counter({ name: 'user_signups_total', help: 'Users created, by source', labelNames: ['source'] }),

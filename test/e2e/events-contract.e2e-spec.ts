@@ -10,6 +10,7 @@ import { waitFor } from '../utils/wait.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { ajv, schema, validate, validatePublished } from '../utils/event-schema.js';
+import { freshCode } from '../utils/totp.js';
 import { insertOneTimeToken, newIdentity, registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 
@@ -249,6 +250,22 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
 
     const b = await registerAndLogin(t.url);
     secrets.push(b.identity.password, b.access, b.refresh);
+    // A second factor on and off: user.mfa_enabled, user.mfa_disabled (never the secret or a code).
+    const setup = await http(t.url, 'POST', '/api/v1/auth/mfa/totp/setup', { token: b.access });
+    assert.equal(setup.status, 200);
+    const confirmCode = freshCode(setup.body.secret);
+    const confirm = await http(t.url, 'POST', '/api/v1/auth/mfa/totp/confirm', {
+      token: b.access,
+      body: { code: confirmCode },
+    });
+    assert.equal(confirm.status, 200);
+    const disableCode = freshCode(setup.body.secret);
+    secrets.push(setup.body.secret, confirmCode, disableCode, ...(confirm.body.recovery_codes as string[]));
+    const disable = await http(t.url, 'DELETE', '/api/v1/auth/mfa/totp', {
+      token: b.access,
+      body: { password: b.identity.password, code: disableCode },
+    });
+    assert.equal(disable.status, 204);
     assert.equal((await http(t.url, 'POST', '/api/v1/auth/logout-all', { token: b.access })).status, 204);
 
     // Everything committed so far must arrive.

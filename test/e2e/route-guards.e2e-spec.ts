@@ -57,6 +57,7 @@ describe('every route declares who may call it', () => {
       '/users',
       '/api/v1/auth/register',
       '/api/v1/auth/login',
+      '/api/v1/auth/login/mfa',
       '/api/v1/auth/refresh',
       '/api/v1/auth/password/forgot',
       '/api/v1/auth/password/reset',

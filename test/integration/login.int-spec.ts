@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { LoginService } from '#src/modules/auth/login.service.js';
+import { MfaModule } from '#src/modules/auth/mfa/mfa.module.js';
 import { PasswordsModule } from '#src/modules/auth/passwords/passwords.module.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
@@ -29,7 +30,15 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
   let hasher: PasswordHasher;
   before(async () => {
     ctx = await startServiceContext({
-      imports: [UsersModule, PasswordsModule, SessionsModule, LockoutModule, AuditModule, JwtModule.register({})],
+      imports: [
+        UsersModule,
+        PasswordsModule,
+        SessionsModule,
+        LockoutModule,
+        AuditModule,
+        MfaModule,
+        JwtModule.register({}),
+      ],
       providers: [LoginService, TokenService],
       env: { MAX_LOGIN_ATTEMPTS: '3' },
     });
@@ -63,6 +72,7 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
   it('opens a session, signs its id into the access token, records the login and publishes user.logged_in', async () => {
     const u = await user();
     const tokens = await login.login({ email: u.email, password: u.password }, meta);
+    assert.ok('access_token' in tokens, 'a user without MFA gets tokens at once');
     assert.equal(tokens.token_type, 'bearer');
     const [session] = await sessionsOf(ctx.databaseUrl, u.id);
     const claims = decodePayload(tokens.access_token);

@@ -23,6 +23,8 @@ export interface TestAppOptions {
   noRedis?: boolean;
 }
 
+const TEST_MFA_KEY = randomBytes(32).toString('base64');
+
 export const testPrefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
 /** The configuration every test instance starts from (the app here, a service context in the service tier). */
@@ -42,6 +44,8 @@ export function testEnv(databaseUrl: string): Record<string, string> {
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
     DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+    // One key per test process, so every instance a test starts reads the others' TOTP secrets.
+    MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
   };
 }
 

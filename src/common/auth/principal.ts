@@ -9,6 +9,8 @@ export interface UserPrincipal {
   sessionId: string;
   role: PrincipalRole;
   email: string;
+  /** A confirmed second factor (read with the user, like the role). */
+  mfaEnabled: boolean;
 }
 
 interface ServicePrincipal {

@@ -7,6 +7,7 @@ import { clientIp } from '../http/client-ip.js';
 export const IS_PUBLIC = 'auth:public';
 export const ROLES = 'auth:roles';
 export const SERVICE_TOKEN = 'auth:service-token';
+export const MFA_ENROLLMENT_EXEMPT = 'auth:mfa-enrollment-exempt';
 
 /** The only opt-out of the global JWT guard. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
@@ -16,6 +17,12 @@ export const Roles = (...roles: PrincipalRole[]): MethodDecorator & ClassDecorat
 
 /** Any signed-in user: documents that a route needs a bearer token and no particular role. */
 export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(ROLES, ['user', 'moderator', 'admin']);
+
+/**
+ * A route a user of an MFA_REQUIRED_ROLES role may use before confirming a second factor
+ * (enrolment, the own profile, logout, sessions); every other one answers 403 USER_1402.
+ */
+export const MfaEnrollmentExempt = (): MethodDecorator & ClassDecorator => SetMetadata(MFA_ENROLLMENT_EXEMPT, true);
 
 /**
  * `required`: only a service token (`X-Service-Token`) is accepted.

@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   USER_1201: { status: 404, message: 'Session not found' },
   // Added after the first error table: a learning goal id that is unknown or not this user's (docs/decisions.md).
   USER_1301: { status: 404, message: 'Learning goal not found' },
+  // The second factor (docs/decisions.md, "Issue 14").
+  USER_1401: { status: 401, message: 'MFA code invalid' },
+  USER_1402: { status: 403, message: 'MFA enrollment required' },
+  USER_1403: { status: 409, message: 'MFA already active' },
+  USER_1404: { status: 400, message: 'MFA not active' },
   COMMON_1000: { status: 400, message: 'Validation failed' },
   COMMON_1001: { status: 401, message: 'Authentication required' },
   COMMON_1003: { status: 403, message: 'Forbidden' },

@@ -10,6 +10,12 @@ export const AUDIT_ACTIONS = [
   'security.lockout',
   'security.password_reset',
   'security.refresh_reuse',
+  'mfa.setup',
+  'mfa.confirm',
+  'mfa.disable',
+  'mfa.admin_reset',
+  'mfa.recovery_code_used',
+  'mfa.recovery_codes_regenerated',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

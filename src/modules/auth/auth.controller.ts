@@ -10,11 +10,14 @@ import {
   ApiAcceptedResponse,
   ApiHeader,
   ApiResponse,
+  ApiExtraModels,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
 import {
   Authenticated,
   CurrentUser,
+  MfaEnrollmentExempt,
   Public,
   ReqMeta,
   type RequestMeta,
@@ -39,8 +42,16 @@ import {
   TokenResponseDto,
   VerifyEmailRequestDto,
 } from './dto/auth.dto.js';
+import { LoginMfaRequestDto, MfaRequiredResponseDto } from './mfa/dto/mfa.dto.js';
+
+/** The login answer: tokens, or for a user with MFA the second step to take. */
+const tokensOrMfaRequired = {
+  description: 'TokenResponse, or for a user with MFA `{mfa_required, mfa_token, mfa_methods, expires_in}` (no tokens)',
+  schema: { oneOf: [{ $ref: getSchemaPath(TokenResponseDto) }, { $ref: getSchemaPath(MfaRequiredResponseDto) }] },
+};
 
 @ApiTags('auth')
+@ApiExtraModels(TokenResponseDto, MfaRequiredResponseDto)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
@@ -74,11 +85,27 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @RateLimit('login')
-  @ApiOperation({ summary: 'Log in with email (or username) and password' })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOperation({
+    summary: 'Log in with email (or username) and password; a user with MFA gets an mfa_token for login/mfa',
+  })
+  @ApiOkResponse(tokensOrMfaRequired)
   @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1001', 'USER_1002', 'USER_1003', 'USER_1004')
-  login(@Body() dto: LoginRequestDto, @ReqMeta() meta: RequestMeta): Promise<TokenResponseDto> {
+  login(
+    @Body() dto: LoginRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<TokenResponseDto | MfaRequiredResponseDto> {
     return this.logins.login(dto, meta);
+  }
+
+  @Post('login/mfa')
+  @Public()
+  @HttpCode(200)
+  @RateLimit('login')
+  @ApiOperation({ summary: 'The second login step: the mfa_token with a current code or a recovery code' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors('COMMON_1000', 'COMMON_1400', 'COMMON_1503', 'USER_1003', 'USER_1006', 'USER_1401')
+  loginMfa(@Body() dto: LoginMfaRequestDto, @ReqMeta() meta: RequestMeta): Promise<TokenResponseDto> {
+    return this.logins.loginSecondStep(dto, meta);
   }
 
   @Post('refresh')
@@ -93,6 +120,7 @@ export class AuthController {
 
   @Post('logout')
   @Authenticated()
+  @MfaEnrollmentExempt()
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session; its tokens stop working at once' })
@@ -104,6 +132,7 @@ export class AuthController {
 
   @Post('logout-all')
   @Authenticated()
+  @MfaEnrollmentExempt()
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End every session of the user' })
@@ -118,15 +147,25 @@ export class AuthController {
   @HttpCode(204)
   @RateLimit('login')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "Change the password; the user's other sessions end" })
+  @ApiOperation({ summary: "Change the password (and a code with MFA on); the user's other sessions end" })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006', 'USER_1103', 'USER_1106')
+  @ApiErrors(
+    'COMMON_1000',
+    'COMMON_1001',
+    'USER_1001',
+    'USER_1003',
+    'USER_1005',
+    'USER_1006',
+    'USER_1103',
+    'USER_1106',
+    'USER_1401',
+  )
   changePassword(
     @CurrentUser() user: UserPrincipal,
     @Body() dto: ChangePasswordRequestDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.passwords.change(user, dto.current_password, dto.new_password, meta);
+    return this.passwords.change(user, dto, meta);
   }
 
   @Post('password/forgot')

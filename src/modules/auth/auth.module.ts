@@ -16,6 +16,8 @@ import { EmailVerificationService } from './email-verification.service.js';
 import { AppThrottlerGuard } from './guards/throttle.guard.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
+import { MfaEnrollmentGuard } from './guards/mfa-enrollment.guard.js';
+import { MfaModule } from './mfa/mfa.module.js';
 import { KvThrottlerStorage } from './kv-throttler.storage.js';
 import { LoginService } from './login.service.js';
 import { OneTimeTokensPersonalData } from './one-time-tokens.personal-data.js';
@@ -40,6 +42,7 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     LockoutModule,
     PasswordsModule,
     MailModule,
+    MfaModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, KV_STORE],
@@ -76,10 +79,12 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     OneTimeTokensPersonalData,
     PasswordHistoryRepository,
     PasswordHistoryService,
-    // Order matters: rate limits first (cheap, before any token work), then identity, then roles.
+    // Order matters: rate limits first (cheap, before any token work), then identity, then
+    // roles, then the second factor some roles must have.
     { provide: APP_GUARD, useClass: AppThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: MfaEnrollmentGuard },
   ],
   // What the compat module answers the first version's routes with.
   exports: [RegistrationService, LoginService],

@@ -5,17 +5,20 @@ import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { AUTOCOMMIT, TransactionRunner } from '#src/database/transaction.js';
-import { failedLogins, loginAttempts } from '#src/metrics/metrics.js';
+import { failedLogins, loginAttempts, mfaSecondSteps } from '#src/metrics/metrics.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import { accountSubject, identifierSubject, subjectsOf } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
-import { AccountsService } from '#src/modules/users/accounts.service.js';
+import { AccountsService, passwordFingerprintOf } from '#src/modules/users/accounts.service.js';
 import type { User } from '#src/modules/users/user.entity.js';
 import type { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
 import { toUserResponse } from '#src/modules/users/user.mapper.js';
 import type { LoginRequestDto, TokenResponseDto } from './dto/auth.dto.js';
+import type { LoginMfaRequestDto, MfaRequiredResponseDto } from './mfa/dto/mfa.dto.js';
+import { MFA_TOKEN_TTL_SECONDS, MfaChallengeService } from './mfa/mfa-challenge.service.js';
+import { SecondFactorService } from './mfa/second-factor.service.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
 import { TokenService } from './token.service.js';
 
@@ -34,6 +37,18 @@ interface Refusal {
 const metricReason = (reason: Refusal['reason']): string =>
   reason === 'unknown_account' || reason === 'bad_password' ? 'invalid_credentials' : reason;
 
+/** The second step's metric result, from the error that ended it. */
+function secondStepResult(error: unknown): string {
+  const code = error instanceof AppException ? error.code : null;
+  if (code === 'USER_1401') return 'invalid_code';
+  if (code === 'USER_1006') return 'invalid_token';
+  if (code === 'USER_1003') return 'locked';
+  return 'error';
+}
+
+const invalidMfaToken = (): AppException =>
+  new AppException('USER_1006', 'The mfa_token is unknown, used or expired: log in again');
+
 /** Login and the service-token credential check: one path for both, lockout included. */
 @Injectable()
 export class LoginService {
@@ -46,14 +61,17 @@ export class LoginService {
     private readonly events: EventPublisher,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
+    private readonly challenges: MfaChallengeService,
+    private readonly secondFactor: SecondFactorService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+  /** Tokens, or for a user with MFA the `mfa_required` answer and no tokens. */
+  async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
     try {
-      const tokens = await this.attempt(dto, meta);
-      loginAttempts.inc({ result: 'success' });
-      return tokens;
+      const answer = await this.attempt(dto, meta);
+      loginAttempts.inc({ result: 'mfa_token' in answer ? 'mfa_required' : 'success' });
+      return answer;
     } catch (error) {
       loginAttempts.inc({ result: 'failure' });
       // The one refusal that comes before the password check: the lockout's 423.
@@ -62,11 +80,78 @@ export class LoginService {
     }
   }
 
-  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
     const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
+    // The flag is on the row the password check read: no lookup for users without MFA.
+    if (user.mfaEnabled) return this.startSecondStep(user, rehash);
+    return this.open(user, rehash, meta);
+  }
+
+  /**
+   * The password was right: keep its rehash now (the second step may never come), and hand
+   * out an mfa_token bound to the user and to the password hash that was checked.
+   */
+  private async startSecondStep(user: User, rehash: string | null): Promise<MfaRequiredResponseDto> {
+    if (rehash !== null) {
+      await this.transactions.runForUser(user.id, (tx) => this.accounts.setPasswordHash(tx, user.id, rehash));
+      await this.accounts.afterWrite(user.id, []);
+    }
+    const token = await this.challenges.issue({
+      userId: user.id,
+      passwordFingerprint: passwordFingerprintOf(rehash ?? user.passwordHash),
+    });
+    return {
+      mfa_required: true,
+      mfa_token: token,
+      mfa_methods: this.secondFactor.methodNames,
+      expires_in: MFA_TOKEN_TTL_SECONDS,
+    };
+  }
+
+  /** POST /auth/login/mfa: the second step; tokens when the token and the code are good. */
+  async loginSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+    const method = this.secondFactor.methodOf(dto);
+    try {
+      const tokens = await this.secondStep(dto, meta);
+      mfaSecondSteps.inc({ method, result: 'success' });
+      loginAttempts.inc({ result: 'success' });
+      return tokens;
+    } catch (error) {
+      mfaSecondSteps.inc({ method, result: secondStepResult(error) });
+      throw error;
+    }
+  }
+
+  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+    const challenge = await this.challenges.find(dto.mfa_token);
+    if (challenge === null) throw invalidMfaToken();
+    const user = await this.accounts.findOrNull(challenge.userId);
+    // A password changed, an account disabled or MFA reset since the first step: start again.
+    if (user === null || !user.isActive || !user.mfaEnabled) throw invalidMfaToken();
+    if ((await this.accounts.passwordFingerprint(user.id)) !== challenge.passwordFingerprint) throw invalidMfaToken();
+    try {
+      await this.secondFactor.verify(user.id, dto, meta);
+    } catch (error) {
+      if (error instanceof AppException && error.code === 'USER_1401') {
+        await this.accounts.addLoginHistory(AUTOCOMMIT, {
+          userId: user.id,
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+          success: false,
+          reason: 'bad_second_factor',
+        });
+      }
+      throw error;
+    }
+    if (!(await this.challenges.spend(dto.mfa_token))) throw invalidMfaToken();
+    return this.open(user, null, meta);
+  }
+
+  /** A new session and its tokens: the end of every successful login. */
+  private async open(user: User, rehash: string | null, meta: RequestMeta): Promise<TokenResponseDto> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.

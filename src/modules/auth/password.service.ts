@@ -16,6 +16,8 @@ import { PasswordPolicyService } from '#src/modules/auth/passwords/password-poli
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { subjectsOf } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
+import type { ChangePasswordRequestDto } from './dto/auth.dto.js';
+import { SecondFactorService } from './mfa/second-factor.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
 import { PasswordHistoryService } from './password-history/password-history.service.js';
 import { RESET_LINKS, resetLinkRefusal } from './reset-link.policy.js';
@@ -49,6 +51,7 @@ export class PasswordService implements BeforeApplicationShutdown {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     @Inject(KV_STORE) private readonly kv: KvStore,
+    private readonly secondFactor: SecondFactorService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -57,17 +60,13 @@ export class PasswordService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Ends the user's other sessions; this one stays. */
-  async change(
-    principal: UserPrincipal,
-    currentPassword: string,
-    newPassword: string,
-    meta: RequestMeta,
-  ): Promise<void> {
-    await this.accounts.assertPassword(principal.userId, currentPassword, meta);
-    this.policy.assert(newPassword);
-    await this.history.assertNotReused(principal.userId, newPassword, { password: currentPassword });
-    const hash = await this.hasher.hash(newPassword);
+  /** The password, then (with MFA on) a second factor; ends the user's other sessions, this one stays. */
+  async change(principal: UserPrincipal, dto: ChangePasswordRequestDto, meta: RequestMeta): Promise<void> {
+    await this.accounts.assertPassword(principal.userId, dto.current_password, meta);
+    await this.secondFactor.assert(principal.userId, dto, meta);
+    this.policy.assert(dto.new_password);
+    await this.history.assertNotReused(principal.userId, dto.new_password, { password: dto.current_password });
+    const hash = await this.hasher.hash(dto.new_password);
     const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
       const replaced = await this.accounts.setPasswordHash(tx, principal.userId, hash);
       await this.history.remember(tx, principal.userId, replaced);

@@ -7,8 +7,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { devKey } from '#src/common/dev-key.js';
 import type { AppConfig, JwtAlgorithm } from '#src/config/app-config.js';
 
 interface VerificationKey {
@@ -43,17 +42,6 @@ function toJwk(entry: VerificationKey): Record<string, unknown> {
   return { ...(entry.key.export({ format: 'jwk' }) as object), kid: entry.kid, alg: entry.algorithm, use: 'sig' };
 }
 
-/** Reads a dev key from DATA_DIR, or generates and keeps it there (never in production). */
-function devKey(config: AppConfig, file: string, generate: () => string): string {
-  const dir = join(config.dataDir, 'keys');
-  const path = join(dir, file);
-  if (existsSync(path)) return readFileSync(path, 'utf8');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const material = generate();
-  writeFileSync(path, material, { mode: 0o600 });
-  return material;
-}
-
 /**
  * Keys as KeyObjects, parsed once: with PEM strings jsonwebtoken re-parses on every call
  * (about 50x slower verifies). Configured keys win; outside production, missing keys are
@@ -62,14 +50,15 @@ function devKey(config: AppConfig, file: string, generate: () => string): string
 export function loadSigningKeys(config: AppConfig): SigningKeys {
   const { algorithm } = config.jwt;
   if (algorithm === 'HS256') {
-    const secret = config.jwt.secret ?? devKey(config, 'hs256.secret', () => randomBytes(48).toString('base64url'));
+    const secret =
+      config.jwt.secret ?? devKey(config.dataDir, 'hs256.secret', () => randomBytes(48).toString('base64url'));
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     const kid = createHash('sha256').update(secret).digest('base64url').slice(0, 16);
     return { algorithm, kid, signingKey: key, verification: new Map([[kid, { kid, algorithm, key }]]), jwks: [] };
   }
   const privatePem =
     config.jwt.privateKey ??
-    devKey(config, `${algorithm.toLowerCase()}-private.pem`, () => {
+    devKey(config.dataDir, `${algorithm.toLowerCase()}-private.pem`, () => {
       const pair =
         algorithm === 'ES256'
           ? generateKeyPairSync('ec', { namedCurve: 'P-256' })

@@ -26,6 +26,8 @@ export interface UserEventPayloads {
   'user.role_changed': { user_id: string; old_role: string; new_role: string; actor_id: string | null };
   'user.locked': { user_id: string; locked_until: string; failed_attempts: number };
   'user.email_verified': { user_id: string; email: string };
+  'user.mfa_enabled': { user_id: string };
+  'user.mfa_disabled': { user_id: string; actor_id: string | null; reason: 'disabled' | 'admin_reset' };
 }
 
 export type UserEventType = keyof UserEventPayloads;
@@ -40,6 +42,8 @@ export const USER_EVENT_TYPES: UserEventType[] = [
   'user.role_changed',
   'user.locked',
   'user.email_verified',
+  'user.mfa_enabled',
+  'user.mfa_disabled',
 ];
 
 export interface UserEvent<T extends UserEventType = UserEventType> {
@@ -92,4 +96,6 @@ export const PERSONAL_FIELDS_BY_TYPE: { [T in UserEventType]: (keyof UserEventPa
   'user.role_changed': [],
   'user.locked': [],
   'user.email_verified': ['email'],
+  'user.mfa_enabled': [],
+  'user.mfa_disabled': [],
 };

@@ -1,7 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { UserPrincipal } from '#src/common/auth/principal.js';
-import { Authenticated, CurrentUser, ReqMeta, type RequestMeta } from '#src/common/decorators/auth.decorators.js';
+import {
+  Authenticated,
+  CurrentUser,
+  MfaEnrollmentExempt,
+  ReqMeta,
+  type RequestMeta,
+} from '#src/common/decorators/auth.decorators.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { UuidParam } from '#src/common/http/uuid-param.pipe.js';
 import { SessionRevocationService } from './session-revocation.service.js';
@@ -10,6 +16,7 @@ import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
 @ApiBearerAuth()
+@MfaEnrollmentExempt()
 @Controller('api/v1/sessions')
 export class SessionsController {
   constructor(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
@@ -14,6 +15,11 @@ import { UserCache } from './user-cache.js';
 import type { User } from './user.entity.js';
 import { toUserResponse } from './user.mapper.js';
 import { UsersRepository } from './users.repository.js';
+
+/** The fingerprint of a password hash (see passwordFingerprint). */
+export function passwordFingerprintOf(hash: string): string {
+  return createHash('sha256').update(hash).digest('base64url').slice(0, 22);
+}
 
 export interface LoginHistoryEntry {
   userId: string | null;
@@ -81,6 +87,20 @@ export class AccountsService {
       throw new AppException('USER_1001');
     }
     await this.lockout.clear(subject);
+  }
+
+  /**
+   * A short digest of the stored password hash: a second login step is bound to the
+   * password check that started it, and dies when the password changes in between.
+   */
+  async passwordFingerprint(userId: string): Promise<string | null> {
+    const hash = await this.users.findHashById(AUTOCOMMIT, userId);
+    return hash === null ? null : passwordFingerprintOf(hash);
+  }
+
+  /** Turns the MFA flag on or off inside `tx` (confirm, disable, admin reset). */
+  async setMfaEnabled(tx: Tx, userId: string, enabled: boolean): Promise<void> {
+    await this.users.set(tx, userId, { mfaEnabled: enabled });
   }
 
   /** The stored password hash (null for an unknown id), for the password-history check of a reset. */

@@ -7,6 +7,7 @@ import { PersonalDataRegistry } from './personal-data.registry.js';
 import { AccountsService } from './accounts.service.js';
 import { UserManagementService } from './user-management.service.js';
 import { UserQueriesService } from './user-queries.service.js';
+import { type StepUpProof, StepUpRegistry } from './step-up.registry.js';
 
 /** Data rights of the signed-in user (GDPR): export and erase. */
 @Injectable()
@@ -18,10 +19,13 @@ export class DataRightsService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly personalData: PersonalDataRegistry,
+    private readonly stepUp: StepUpRegistry,
   ) {}
 
-  async eraseSelf(userId: string, password: string, meta: RequestMeta): Promise<void> {
+  /** The password, then (with MFA on) the second factor: both under the account's lockout. */
+  async eraseSelf(userId: string, password: string, proof: StepUpProof, meta: RequestMeta): Promise<void> {
     await this.accounts.assertPassword(userId, password, meta);
+    await this.stepUp.assert(userId, proof, meta);
     await this.management.erase(userId, userId, meta);
   }
 

@@ -89,6 +89,8 @@ function strip(user: User): Stored {
 function revive(raw: Stored): User {
   return {
     ...raw,
+    // Entries cached before the column existed: no factor was confirmed then.
+    mfaEnabled: (raw as Partial<Stored>).mfaEnabled ?? false,
     createdAt: new Date(raw.createdAt),
     updatedAt: new Date(raw.updatedAt),
     lastLoginAt: raw.lastLoginAt === null ? null : new Date(raw.lastLoginAt),

@@ -185,6 +185,7 @@ export class UserManagementService {
         industry: null,
         region: null,
         isActive: false,
+        mfaEnabled: false,
         passwordHash: `!erased:${randomBytes(16).toString('hex')}`,
         deletedAt: new Date(),
       });

@@ -38,6 +38,13 @@ export class User {
   @Column({ name: 'is_verified', type: 'boolean', default: false })
   isVerified!: boolean;
 
+  /**
+   * A confirmed second factor: kept here, beside the row login reads anyway, so a login
+   * without MFA costs no extra lookup. The factor itself lives in the auth side's mfa tables.
+   */
+  @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
+  mfaEnabled!: boolean;
+
   @Column({ name: 'business_type', type: 'varchar', length: 100, nullable: true })
   businessType!: string | null;
 

@@ -14,6 +14,7 @@ export function toUserResponse(user: User): UserResponseDto {
     role: user.role,
     is_active: user.isActive,
     is_verified: user.isVerified,
+    mfa_enabled: user.mfaEnabled,
     business_type: user.businessType,
     business_number: user.businessNumber,
     industry: user.industry,

@@ -12,6 +12,7 @@ import type { AuthenticatedRequest, UserPrincipal } from '#src/common/auth/princ
 import {
   Authenticated,
   CurrentUser,
+  MfaEnrollmentExempt,
   ReqMeta,
   type RequestMeta,
   Roles,
@@ -54,6 +55,7 @@ export class UsersController {
 
   @Get('me')
   @Authenticated()
+  @MfaEnrollmentExempt()
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
@@ -74,15 +76,17 @@ export class UsersController {
   @Authenticated()
   @HttpCode(204)
   @RateLimit('login')
-  @ApiOperation({ summary: 'Erase own account (password required): personal data anonymised, sessions end' })
+  @ApiOperation({
+    summary: 'Erase own account (password, and a code with MFA on): personal data anonymised, sessions end',
+  })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006')
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006', 'USER_1401')
   deleteMe(
     @CurrentUser() user: UserPrincipal,
     @Body() dto: DeleteAccountRequestDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.dataRights.eraseSelf(user.userId, dto.password, meta);
+    return this.dataRights.eraseSelf(user.userId, dto.password, dto, meta);
   }
 
   @Get('me/export')

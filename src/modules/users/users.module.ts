@@ -7,6 +7,7 @@ import { AccountsService } from './accounts.service.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
+import { StepUpRegistry } from './step-up.registry.js';
 import { DataRightsService } from './data-rights.service.js';
 import { SealedUserFields } from './sealed-user-fields.js';
 import { UserCache } from './user-cache.js';
@@ -40,7 +41,8 @@ import { UsersRepository } from './users.repository.js';
     UserImportService,
     PersonalDataRegistry,
     EmailChangeNotifier,
+    StepUpRegistry,
   ],
-  exports: [AccountsService, AdminBootstrapService, PersonalDataRegistry, EmailChangeNotifier],
+  exports: [AccountsService, AdminBootstrapService, PersonalDataRegistry, EmailChangeNotifier, StepUpRegistry],
 })
 export class UsersModule {}

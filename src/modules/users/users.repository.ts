@@ -27,6 +27,7 @@ export type UserChanges = Partial<
     | 'role'
     | 'isActive'
     | 'isVerified'
+    | 'mfaEnabled'
     | 'businessType'
     | 'businessNumber'
     | 'industry'

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ApiPasswordPolicy, ApiSchemaRules } from '#src/common/http/openapi.js';
 import { UserResponseDto } from '#src/modules/users/dto/user.dto.js';
+import { SecondFactorFieldsDto } from '../mfa/dto/mfa.dto.js';
 
 const EMAIL_OR_USERNAME = { anyOf: [{ required: ['email'] }, { required: ['username'] }] };
 
@@ -48,7 +49,8 @@ export class RefreshRequestDto {
   refresh_token!: string;
 }
 
-export class ChangePasswordRequestDto {
+/** With MFA on, a current `code` or a `recovery_code` too (401 USER_1401 without). */
+export class ChangePasswordRequestDto extends SecondFactorFieldsDto {
   @ApiProperty({ minLength: 1, maxLength: 1024 })
   @IsString()
   @MinLength(1)

@@ -53,7 +53,14 @@ export class JwtAuthGuard implements CanActivate {
     const [alive, user] = await Promise.all([this.sessions.isAlive(claims.sid), this.accounts.findOrNull(claims.sub)]);
     if (!alive || user === null) throw new AppException('USER_1006');
     if (!user.isActive) throw new AppException('USER_1002');
-    request.principal = { kind: 'user', userId: user.id, sessionId: claims.sid, role: user.role, email: user.email };
+    request.principal = {
+      kind: 'user',
+      userId: user.id,
+      sessionId: claims.sid,
+      role: user.role,
+      email: user.email,
+      mfaEnabled: user.mfaEnabled,
+    };
     return true;
   }
 

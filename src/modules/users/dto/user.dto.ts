@@ -182,6 +182,7 @@ export class UserResponseDto {
   @ApiProperty({ enum: ROLES }) role!: string;
   @ApiProperty() is_active!: boolean;
   @ApiProperty() is_verified!: boolean;
+  @ApiProperty({ description: 'a second factor (TOTP) is confirmed' }) mfa_enabled!: boolean;
   @ApiProperty({ type: String, nullable: true }) business_type!: string | null;
   @ApiProperty({ type: String, nullable: true }) business_number!: string | null;
   @ApiProperty({ type: String, nullable: true }) industry!: string | null;
@@ -210,6 +211,7 @@ export class UserViewDto {
   @ApiPropertyOptional({ enum: ROLES, description: 'private' }) role?: string;
   @ApiPropertyOptional({ description: 'private' }) is_active?: boolean;
   @ApiPropertyOptional({ description: 'private' }) is_verified?: boolean;
+  @ApiPropertyOptional({ description: 'private: a second factor (TOTP) is confirmed' }) mfa_enabled?: boolean;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_type?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_number?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) industry?: string | null;
