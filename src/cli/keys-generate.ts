@@ -6,11 +6,12 @@ import { formatDataKey, newDataKey } from '#src/crypto/data-keys.js';
 import { thumbprint } from '#src/modules/auth/signing-keys.js';
 
 /**
- * `npm run keys:generate [-- --out <dir>] [--name <secret>] [--only signing-key|data-key|service-token]`:
+ * `npm run keys:generate [-- --out <dir>] [--name <secret>] [--only signing-key|data-key|mfa-key|service-token]`:
  * every secret production needs that is not an address (DATABASE_URL, REDIS_URL and
  * SMTP_URL come from whoever runs those), freshly drawn from node:crypto:
  *   JWT_PRIVATE_KEY / JWT_PUBLIC_KEY  an ES256 (P-256) pair; its kid is the RFC 7638 thumbprint
  *   DATA_ENCRYPTION_KEYS             one 32-byte AES-256-GCM key with a dated id
+ *   MFA_ENCRYPTION_KEY               the 32-byte key that seals TOTP secrets (base64)
  *   ALLOWED_API_TOKENS               one service token (32 random bytes, base64url)
  * printed as .env lines and as a Kubernetes Secret manifest, or written to <dir>/secrets.env
  * and <dir>/secret.yaml (mode 0600). Nothing is sent anywhere or kept elsewhere.
@@ -46,6 +47,14 @@ const dataKey = (): Secret[] => [
   },
 ];
 
+const mfaKey = (): Secret[] => [
+  {
+    name: 'MFA_ENCRYPTION_KEY',
+    value: randomBytes(32).toString('base64'),
+    comment: 'AES-256-GCM key for TOTP secrets (32 bytes, base64)',
+  },
+];
+
 const serviceToken = (): Secret[] => [
   {
     name: 'ALLOWED_API_TOKENS',
@@ -57,6 +66,7 @@ const serviceToken = (): Secret[] => [
 const PARTS: Record<string, () => Secret[]> = {
   'signing-key': signingKey,
   'data-key': dataKey,
+  'mfa-key': mfaKey,
   'service-token': serviceToken,
 };
 

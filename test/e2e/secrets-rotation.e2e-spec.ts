@@ -41,6 +41,7 @@ describe('secrets by command (npm run keys:generate)', () => {
       'DATA_ENCRYPTION_KEYS',
       'JWT_PRIVATE_KEY',
       'JWT_PUBLIC_KEY',
+      'MFA_ENCRYPTION_KEY',
     ]);
     assert.match(env.DATA_ENCRYPTION_KEYS, /^k\d{8}[0-9a-f]{4}:[A-Za-z0-9+/]{43}=$/);
     assert.ok(env.ALLOWED_API_TOKENS.length >= 32);
