@@ -132,6 +132,7 @@ const API_TAGS: [name: string, description: string][] = [
   ['auth', 'Sign-up, login, token refresh and logout, password and email flows, the signing keys (JWKS)'],
   ['users', 'The signed-in user, user lookups (bearer or service token), admin reads and writes, the hash import'],
   ['sessions', "The signed-in user's sessions (devices) and their revocation"],
+  ['mfa', 'The second factor: TOTP enrolment and removal, recovery codes, the admin reset for a lost device'],
   ['profile extras', "A user's badges and learning goals"],
   ['audit', 'The audit trail of security-relevant actions (admin)'],
   ['compat (first version)', "The first version's routes, kept for its clients"],

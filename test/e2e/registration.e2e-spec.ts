@@ -24,6 +24,7 @@ describe('registration and request edges', () => {
     assert.equal(res.body.email, id.email, 'email is stored lower-cased');
     assert.equal(res.body.role, 'user');
     assert.equal(res.body.is_verified, false);
+    assert.equal(res.body.mfa_enabled, false);
     assert.deepEqual(Object.keys(res.body).sort(), [
       'business_number',
       'business_type',
@@ -34,6 +35,7 @@ describe('registration and request edges', () => {
       'is_active',
       'is_verified',
       'last_login_at',
+      'mfa_enabled',
       'name',
       'phone',
       'region',

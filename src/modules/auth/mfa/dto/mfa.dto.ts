@@ -49,7 +49,18 @@ export class RecoveryCodesResponseDto {
     type: [String],
     minItems: 10,
     maxItems: 10,
-    example: ['k7pq-2mxa-9cwe-hd4t', 'r3vz-8nqe-u6ka-p2ms'],
+    example: [
+      'k7pq-2mxa-9cwe-hd4t',
+      'r3vz-8nqe-u6ka-p2ms',
+      '4h8d-wq2n-c7xe-m5tb',
+      'p9ga-3kvr-x6nd-2hqs',
+      'e5mw-t8cj-7rzb-a4kn',
+      'z2xs-6pef-q9dh-w3ma',
+      'b7nc-k4tr-5vgy-8epd',
+      'u3hq-m9wa-2sxf-6ckr',
+      'g6td-r2zn-8bqm-4yev',
+      'n4pk-7xcs-3wdh-9tga',
+    ],
     description: 'shown once; store them somewhere safe',
   })
   recovery_codes!: string[];
