@@ -43,7 +43,7 @@ function metricNames(expr: string): string[] {
     .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' '); // numbers
   const names = new Set<string>();
   for (const m of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)) {
-    const name = m[1] as string;
+    const name = m[1];
     if (m[2] === undefined && !KEYWORDS.has(name.toLowerCase())) names.add(name);
   }
   return [...names];
@@ -91,7 +91,7 @@ function ruleExpressions(): { exprs: string[]; records: Set<string> } {
   const records = new Set<string>();
   lines.forEach((line, i) => {
     const record = /^\s*-?\s*record:\s*(\S+)/.exec(line);
-    if (record) records.add(record[1] as string);
+    if (record) records.add(record[1]);
     const expr = /^(\s*)expr:\s*(.*)$/.exec(line);
     if (!expr) return;
     const [, indent, rest] = expr as unknown as [string, string, string];
@@ -111,14 +111,14 @@ function ruleExpressions(): { exprs: string[]; records: Set<string> } {
 
 /** `# TYPE` lines of /metrics: name → type. */
 function exportedTypes(text: string): Map<string, string> {
-  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
 function isExported(name: string, types: Map<string, string>): boolean {
   if (types.has(name)) return true;
   const histogram = /^(.*)_(bucket|sum|count)$/.exec(name);
   if (histogram === null) return false;
-  const base = types.get(histogram[1] as string);
+  const base = types.get(histogram[1]);
   return base === 'histogram' || (base === 'summary' && histogram[2] !== 'bucket');
 }
 
@@ -193,7 +193,7 @@ describe('dashboard and alert rules use only metrics the service exports', () =>
     const buckets = new Set(
       [...scrape.matchAll(/^http_request_duration_seconds_bucket\{[^}]*le="([^"]+)"/gm)].map((m) => m[1]),
     );
-    const les = new Set(exprs.flatMap((e) => [...e.matchAll(/le="([^"]+)"/g)].map((m) => m[1] as string)));
+    const les = new Set(exprs.flatMap((e) => [...e.matchAll(/le="([^"]+)"/g)].map((m) => m[1])));
     assert.ok(les.size >= 2, 'the latency SLOs name their bucket bounds');
     for (const le of les) assert.ok(buckets.has(le), `le="${le}" is not a bucket of http_request_duration_seconds`);
   });
