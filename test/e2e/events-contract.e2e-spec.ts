@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
@@ -328,7 +329,7 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
     const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     assert.ok(value('outbox_events_published_total') > 0, 'published counter moved');
     assert.ok(value('outbox_publish_failures_total') >= 0);
-    assert.equal(value('outbox_pending_events'), await t.running.app.get(OutboxRepository).countPending());
+    assert.equal(value('outbox_pending_events'), await t.running.app.get(OutboxRepository).countPending(AUTOCOMMIT));
   });
 });
 

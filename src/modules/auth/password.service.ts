@@ -67,7 +67,7 @@ export class PasswordService implements BeforeApplicationShutdown {
     const hash = await this.hasher.hash(newPassword);
     const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
       await this.accounts.setPasswordHash(tx, principal.userId, hash);
-      const ids = await this.sessions.revokeAllForUser(principal.userId, 'password_changed', tx, principal.sessionId);
+      const ids = await this.sessions.revokeAllForUser(tx, principal.userId, 'password_changed', principal.sessionId);
       if (ids.length > 0) await this.sessions.recordLogout(tx, principal.userId, ids, 'password_changed');
       await this.events.record(
         tx,
@@ -115,7 +115,7 @@ export class PasswordService implements BeforeApplicationShutdown {
    */
   private issueResetLink(userId: string): Promise<string | null> {
     return this.transactions.runForUser(userId, async (tx) => {
-      const live = await this.oneTimeTokens.countLive(userId, 'password_reset', tx);
+      const live = await this.oneTimeTokens.countLive(tx, userId, 'password_reset');
       const issued = live >= RESET_LINKS.maxLive ? null : await this.countResetWindow(userId);
       const refusal = resetLinkRefusal(live, issued);
       if (refusal !== null) {
@@ -123,15 +123,12 @@ export class PasswordService implements BeforeApplicationShutdown {
         return null;
       }
       const token = newOpaqueToken();
-      await this.oneTimeTokens.insert(
-        {
-          userId,
-          purpose: 'password_reset',
-          tokenHash: hashToken(token),
-          expiresAt: new Date(Date.now() + RESET_LINKS.ttlMs),
-        },
-        tx,
-      );
+      await this.oneTimeTokens.insert(tx, {
+        userId,
+        purpose: 'password_reset',
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + RESET_LINKS.ttlMs),
+      });
       return token;
     });
   }
@@ -158,15 +155,15 @@ export class PasswordService implements BeforeApplicationShutdown {
     if (owner === null) throw new AppException('USER_1007');
     const hash = await this.hasher.hash(newPassword);
     const result = await this.transactions.runForUser(owner, async (tx) => {
-      const consumed = await this.oneTimeTokens.consume(tokenHash, 'password_reset', tx);
+      const consumed = await this.oneTimeTokens.consume(tx, tokenHash, 'password_reset');
       if (consumed === null) throw new AppException('USER_1007');
       const { userId } = consumed;
-      await this.oneTimeTokens.invalidateAll(userId, 'password_reset', tx);
+      await this.oneTimeTokens.invalidateAll(tx, userId, 'password_reset');
       await this.accounts.setPasswordHash(tx, userId, hash);
-      const ids = await this.sessions.revokeAllForUser(userId, 'password_reset', tx);
+      const ids = await this.sessions.revokeAllForUser(tx, userId, 'password_reset');
       if (ids.length > 0) await this.sessions.recordLogout(tx, userId, ids, 'password_reset');
       await this.events.record(tx, userEvent('user.password_changed', userId, { user_id: userId, reason: 'reset' }));
-      await this.audit.record('security.password_reset', { targetUserId: userId, meta }, tx);
+      await this.audit.record(tx, 'security.password_reset', { targetUserId: userId, meta });
       return { userId, ids };
     });
     const user = await this.accounts.findOrNull(result.userId);

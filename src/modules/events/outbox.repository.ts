@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { OutboxEvent } from './outbox-event.entity.js';
 import type { PendingOutboxRow } from './outbox-message.js';
 import { erasurePatches, type UserEvent } from './user-events.js';
@@ -74,8 +74,8 @@ export class OutboxRepository {
     return result[1];
   }
 
-  async countPending(tx?: Tx): Promise<number> {
-    const rows: { n: string }[] = await managerOf(this.dataSource, tx).query(
+  async countPending(db: Db): Promise<number> {
+    const rows: { n: string }[] = await managerOf(this.dataSource, db).query(
       'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
     );
     return Number(rows[0]?.n ?? 0);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { pageOf } from '#src/common/http/page-query.dto.js';
 import type { ListUsersQueryDto, PublicUserDto, UserResponseDto } from './dto/user.dto.js';
@@ -23,7 +24,7 @@ export class UserQueriesService {
 
   /** The user through the cache, deactivated or not; erased users read as missing. */
   async findOrNull(id: string): Promise<User | null> {
-    const user = await this.cache.get(id, (uid) => this.users.findById(uid));
+    const user = await this.cache.get(id, (uid) => this.users.findById(AUTOCOMMIT, uid));
     return user === null || user.deletedAt !== null ? null : user;
   }
 
@@ -44,7 +45,7 @@ export class UserQueriesService {
   }
 
   async getByUsername(username: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
-    const found = await this.users.findByUsername(username);
+    const found = await this.users.findByUsername(AUTOCOMMIT, username);
     if (found === null || found.deletedAt !== null) throw new AppException('USER_1101');
     return this.view(found, viewer);
   }

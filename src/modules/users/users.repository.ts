@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource } from 'typeorm';
-import { isUniqueViolation, managerOf, type Tx } from '#src/database/transaction.js';
+import { isUniqueViolation, managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { LoginHistory } from './login-history.entity.js';
 import { type Role, User } from './user.entity.js';
@@ -42,31 +42,31 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  findById(id: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx).findOne(User, { where: { id } });
+  findById(db: Db, id: string): Promise<User | null> {
+    return managerOf(this.dataSource, db).findOne(User, { where: { id } });
   }
 
-  findByEmail(email: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx).findOne(User, { where: { email } });
+  findByEmail(db: Db, email: string): Promise<User | null> {
+    return managerOf(this.dataSource, db).findOne(User, { where: { email } });
   }
 
-  findByUsername(username: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx)
+  findByUsername(db: Db, username: string): Promise<User | null> {
+    return managerOf(this.dataSource, db)
       .createQueryBuilder(User, 'u')
       .where('lower(u.username) = lower(:username)', { username })
       .getOne();
   }
 
   /** The user with the password hash, by email or username, for credential checks. */
-  findForLogin(login: { email?: string; username?: string }, tx?: Tx): Promise<User | null> {
-    const qb = managerOf(this.dataSource, tx).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
+  findForLogin(db: Db, login: { email?: string; username?: string }): Promise<User | null> {
+    const qb = managerOf(this.dataSource, db).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
     if (login.email !== undefined) qb.where('u.email = :email', { email: login.email });
     else qb.where('lower(u.username) = lower(:username)', { username: login.username });
     return qb.andWhere('u.deleted_at IS NULL').getOne();
   }
 
-  async findHashById(id: string, tx?: Tx): Promise<string | null> {
-    const row = await managerOf(this.dataSource, tx)
+  async findHashById(db: Db, id: string): Promise<string | null> {
+    const row = await managerOf(this.dataSource, db)
       .createQueryBuilder(User, 'u')
       .select('u.passwordHash', 'hash')
       .where('u.id = :id', { id })
@@ -78,7 +78,7 @@ export class UsersRepository {
    * Whether `id` is an active admin, and how many other active admins there are, counted
    * under a lock that serialises every change that could remove an admin.
    */
-  async adminStanding(id: string, tx: Tx): Promise<{ isAdmin: boolean; others: number }> {
+  async adminStanding(tx: Tx, id: string): Promise<{ isAdmin: boolean; others: number }> {
     await tx.manager.query("SELECT pg_advisory_xact_lock(hashtext('user-service:admins'))");
     const rows: { is_admin: boolean | null; others: string }[] = await tx.manager.query(
       `SELECT (SELECT role = 'admin' AND is_active FROM users WHERE id = $1) AS is_admin,
@@ -88,13 +88,13 @@ export class UsersRepository {
     return { isAdmin: rows[0]?.is_admin === true, others: Number(rows[0]?.others ?? 0) };
   }
 
-  async existsAdmin(tx?: Tx): Promise<boolean> {
-    return managerOf(this.dataSource, tx).exists(User, { where: { role: 'admin', isActive: true } });
+  async existsAdmin(db: Db): Promise<boolean> {
+    return managerOf(this.dataSource, db).exists(User, { where: { role: 'admin', isActive: true } });
   }
 
   /** Inserts a user; a duplicate email or username becomes USER_1102 / USER_1105. */
-  async insert(data: NewUser, tx?: Tx): Promise<User> {
-    const manager = managerOf(this.dataSource, tx);
+  async insert(db: Db, data: NewUser): Promise<User> {
+    const manager = managerOf(this.dataSource, db);
     try {
       const result = await manager.insert(User, data);
       const id = (result.identifiers[0] as { id: string }).id;
@@ -105,12 +105,12 @@ export class UsersRepository {
   }
 
   /** Writes columns without reading the row back (hot paths: login, password change). */
-  async set(id: string, changes: UserChanges, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).update(User, { id }, changes);
+  async set(db: Db, id: string, changes: UserChanges): Promise<void> {
+    await managerOf(this.dataSource, db).update(User, { id }, changes);
   }
 
-  async update(id: string, changes: UserChanges, tx?: Tx): Promise<User | null> {
-    const manager = managerOf(this.dataSource, tx);
+  async update(db: Db, id: string, changes: UserChanges): Promise<User | null> {
+    const manager = managerOf(this.dataSource, db);
     try {
       if (Object.keys(changes).length > 0) await manager.update(User, { id }, changes);
     } catch (error) {
@@ -142,12 +142,12 @@ export class UsersRepository {
     return { items, total };
   }
 
-  async addLoginHistory(entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).insert(LoginHistory, entry);
+  async addLoginHistory(db: Db, entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>): Promise<void> {
+    await managerOf(this.dataSource, db).insert(LoginHistory, entry);
   }
 
   /** Erasure: the user's login history keeps its times and outcomes, not where they came from. */
-  async forgetLoginClientDetails(userId: string, tx: Tx): Promise<void> {
+  async forgetLoginClientDetails(tx: Tx, userId: string): Promise<void> {
     await tx.manager.query(
       'UPDATE login_history SET ip = NULL, user_agent = NULL WHERE user_id = $1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)',
       [userId],
