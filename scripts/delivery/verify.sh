@@ -191,9 +191,9 @@ if command -v promtool >/dev/null; then
   render --set prometheusRule.enabled=true --set prometheusRule.slo.login.minRequestsPerSecond=0 \
     --set prometheusRule.slo.reads.minRequestsPerSecond=0 --show-only templates/prometheusrule.yaml \
     | rules_file > "$WORK/rules-nofloor/rules.yaml"
-  cp scripts/delivery/rules-tests/slo.test.yaml "$WORK/rules-nofloor/"
+  cp scripts/delivery/rules-tests/slo-floor.test.yaml "$WORK/rules-nofloor/"
   refuse "promtool test rules fails the quiet-night cases when the traffic floor is removed" \
-    "quiet night" promtool test rules "$WORK/rules-nofloor/slo.test.yaml"
+    "quiet night" promtool test rules "$WORK/rules-nofloor/slo-floor.test.yaml"
   if [[ -f "$A" ]]; then
     rules_file < <(render -f "$CHART/ci/all-features-values.yaml" --show-only templates/prometheusrule.yaml) > "$WORK/rules-all.yaml"
     check "promtool check rules (all-features values)" promtool check rules "$WORK/rules-all.yaml"
