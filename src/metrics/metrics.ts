@@ -100,6 +100,42 @@ export function addActiveSessionSource(source: () => Promise<number>): () => voi
   };
 }
 
+/** Hashes running and waiting in one password-hash queue (PasswordHasher). */
+export interface HashQueueSample {
+  queue: 'argon2' | 'legacy';
+  active: number;
+  pending: number;
+}
+
+const hashQueueSources: (() => HashQueueSample[])[] = [];
+
+once(
+  'password_hash_queue',
+  () =>
+    new Gauge({
+      name: 'password_hash_queue',
+      help: 'Password hashes running (state=active) and waiting (state=pending) per queue',
+      labelNames: ['queue', 'state'],
+      collect() {
+        const source = hashQueueSources.at(-1);
+        if (source === undefined) return;
+        for (const { queue, active, pending } of source()) {
+          this.set({ queue, state: 'active' }, active);
+          this.set({ queue, state: 'pending' }, pending);
+        }
+      },
+    }),
+);
+
+/** The gauge reads the most recently started instance's hasher. */
+export function addHashQueueSource(source: () => HashQueueSample[]): () => void {
+  hashQueueSources.push(source);
+  return () => {
+    const i = hashQueueSources.indexOf(source);
+    if (i >= 0) hashQueueSources.splice(i, 1);
+  };
+}
+
 export function metricsText(): Promise<string> {
   return register.metrics();
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { OutboxRepository } from './outbox.repository.js';
 import { AUTOCOMMIT } from '#src/database/transaction.js';
 
@@ -24,6 +24,14 @@ const failures = counter(
   'outbox_publish_failures_total',
   'Failed attempts to reach the broker or publish a batch (each is retried with backoff; no event is dropped)',
 );
+/** From the event's commit (occurred_at) to the broker's acknowledgement of its batch. */
+const publishLag =
+  (register.getSingleMetric('outbox_publish_lag_seconds') as Histogram | undefined) ??
+  new Histogram({
+    name: 'outbox_publish_lag_seconds',
+    help: 'Seconds from an outbox event commit to its publication to Kafka',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+  });
 if (register.getSingleMetric('outbox_pending_events') === undefined) {
   new Gauge({
     name: 'outbox_pending_events',
@@ -56,8 +64,11 @@ export class OutboxMetrics implements OnModuleInit, OnApplicationShutdown {
     if (index >= 0) pendingSources.splice(index, 1);
   }
 
-  published(count: number): void {
-    published.inc(count);
+  /** One published batch: the events' commit times. */
+  published(occurredAt: Date[]): void {
+    published.inc(occurredAt.length);
+    const now = Date.now();
+    for (const at of occurredAt) publishLag.observe(Math.max(0, (now - at.getTime()) / 1000));
   }
 
   publishFailed(): void {

@@ -118,7 +118,7 @@ export class OutboxRelay implements RelayStatus, OnApplicationBootstrap, BeforeA
     this.databaseFailures = 0;
     switch (result.kind) {
       case 'published':
-        this.metrics.published(result.count);
+        this.metrics.published(result.occurredAt);
         this.brokerAnswered();
         // Look again at once: more rows may have committed while this batch was in flight.
         return 0;
@@ -198,7 +198,7 @@ export class OutboxRelay implements RelayStatus, OnApplicationBootstrap, BeforeA
         return;
       }
       if (result.kind !== 'published') return;
-      this.metrics.published(result.count);
+      this.metrics.published(result.occurredAt);
     }
   }
 

@@ -24,7 +24,8 @@ const RELAY_IDLE_IN_TRANSACTION_MS = 60_000;
 export type RelayBatchResult =
   | { kind: 'busy' }
   | { kind: 'idle' }
-  | { kind: 'published'; count: number }
+  /** occurredAt: when each published event was committed (the publish-lag histogram). */
+  | { kind: 'published'; count: number; occurredAt: Date[] }
   | { kind: 'failed'; count: number; error: unknown };
 
 interface PendingRowRecord {
@@ -124,7 +125,7 @@ export class OutboxRepository {
         'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])',
         [ids],
       );
-      return { kind: 'published', count: records.length };
+      return { kind: 'published', count: records.length, occurredAt: records.map((r) => new Date(r.occurred_at)) };
     });
   }
 

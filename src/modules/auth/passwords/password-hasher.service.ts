@@ -1,10 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { canonicalPassword } from '#src/common/text/identifiers.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { addHashQueueSource } from '#src/metrics/metrics.js';
 import {
   HASH_LIMITS,
   type HashAlgorithm,
@@ -39,7 +40,7 @@ export interface HashQueueDepth {
  * is bounded by HASH_LIMITS at import and again here (docs/decisions.md "Legacy hash cost").
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PasswordHasher.name);
   private readonly options;
   private readonly paramsTag: string;
@@ -49,6 +50,7 @@ export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
   private readonly limit: LimitFunction;
   private readonly legacyLimit: LimitFunction;
+  private removeQueueSource: (() => void) | undefined;
 
   constructor(@InjectConfig() config: AppConfig) {
     this.options = {
@@ -66,6 +68,21 @@ export class PasswordHasher {
       argon2Work: Math.max(HASH_LIMITS.argon2Work, this.options.memoryCost * this.options.timeCost),
       argon2Parallelism: Math.max(HASH_LIMITS.argon2Parallelism, this.options.parallelism),
     };
+  }
+
+  /** Feeds the password_hash_queue gauge (the dashboard's hash-queue panel). */
+  onModuleInit(): void {
+    this.removeQueueSource = addHashQueueSource(() => {
+      const depth = this.queueDepth();
+      return [
+        { queue: 'argon2', ...depth.argon2 },
+        { queue: 'legacy', ...depth.legacy },
+      ];
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.removeQueueSource?.();
   }
 
   /** Hashes the NFKC form of the password (common/text/identifiers.ts). */
