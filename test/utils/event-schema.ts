@@ -39,7 +39,7 @@ function producerSchema(published: Json): Json {
 
 export const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
-/** The producer's check: what this service publishes, exactly (version 1.0.0, closed). */
+/** The producer's check: what this service publishes, exactly (EVENT_VERSION, closed). */
 export const validate = ajv.compile(producerSchema(schema));
 /** A consumer's check: the published schema as it stands. */
 export const validatePublished = ajv.compile(schema);

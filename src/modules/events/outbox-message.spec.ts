@@ -15,11 +15,11 @@ describe('outbox message', () => {
   it('keys by user id and wraps the payload in the 1.0.0 envelope with routing headers', () => {
     const message = toKafkaMessage(row);
     assert.equal(message.key, row.aggregateId);
-    assert.deepEqual(message.headers, { event_type: 'user.updated', version: '1.0.0', event_id: row.eventId });
+    assert.deepEqual(message.headers, { event_type: 'user.updated', version: '1.1.0', event_id: row.eventId });
     assert.deepEqual(JSON.parse(message.value), {
       event_id: row.eventId,
       event_type: 'user.updated',
-      version: '1.0.0',
+      version: '1.1.0',
       occurred_at: '2026-01-02T03:04:05.678Z',
       producer: 'user-service',
       data: row.payload,

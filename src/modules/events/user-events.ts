@@ -2,7 +2,7 @@
  * Every user lifecycle event of contract §3 and its payload, in one place. Payloads carry
  * what downstream services need; never a secret, hash or token.
  */
-export const EVENT_VERSION = '1.0.0';
+export const EVENT_VERSION = '1.1.0';
 export const EVENT_PRODUCER = 'user-service';
 
 interface UserSnapshot {
