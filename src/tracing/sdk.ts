@@ -33,7 +33,7 @@ export async function startTracing(): Promise<void> {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
-        startIncomingSpanHook: (request) => redactedQuery(request as IncomingMessage),
+        startIncomingSpanHook: (request) => redactedQuery(request),
       }),
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
