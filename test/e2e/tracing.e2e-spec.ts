@@ -271,6 +271,26 @@ describe('tracing: one trace from the HTTP request to the Kafka consumer', { ski
     assert.ok(!receiver.spans.some((s) => String(s.attrs['url.path']).startsWith('/health')), 'probes are not traced');
   });
 
+  it('starts a fresh trace for a malformed, oversized or all-zero traceparent, and answers as usual', async () => {
+    const hostile = [
+      'garbage',
+      `00-${'z'.repeat(32)}-${hex(8)}-01`,
+      `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+      `00-${hex(16)}-${hex(8)}-01-${'x'.repeat(6000)}`,
+      `ff-${hex(16)}-${hex(8)}-01`,
+    ];
+    for (const traceparent of hostile) {
+      const res = await http(service.url, 'GET', '/api/v1/users/by-username/nobody-here', {
+        headers: { traceparent, 'x-service-token': 'none' },
+      });
+      assert.ok(res.status < 500, `${traceparent.slice(0, 60)}: ${res.status}`);
+      const answered = res.headers.get('traceparent') ?? '';
+      assert.match(answered, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/, traceparent.slice(0, 60));
+      assert.notEqual(traceIdOf(answered), traceIdOf(traceparent));
+      assert.notEqual(traceIdOf(answered), '0'.repeat(32));
+    }
+  });
+
   it('puts trace_id and span_id on the request log lines; the error body keeps its request_id', async () => {
     const traceId = hex(16);
     const res = await http(service.url, 'POST', '/api/v1/auth/login', {
