@@ -40,9 +40,13 @@ export async function waitFor(url: string, ms = 60_000): Promise<void> {
   }
 }
 
-export async function post(base: string, path: string, body: unknown, token?: string): Promise<any> {
+export function post(base: string, path: string, body: unknown, token?: string): Promise<any> {
+  return send(base, 'POST', path, body, token);
+}
+
+async function send(base: string, method: string, path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(base + path, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
@@ -104,6 +108,7 @@ export async function startService(
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
       ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
+      DATA_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),
@@ -147,6 +152,8 @@ export async function seedUsers(base: string, count: number): Promise<SeededUser
         const email = `seed${i + j}-${randomBytes(3).toString('hex')}@bench.example.com`;
         await post(base, '/api/v1/auth/register', { email, password: PASSWORD, name: `Seed ${i + j}` });
         const t = await post(base, '/api/v1/auth/login', { email, password: PASSWORD });
+        // A full profile: the encrypted fields (phone, business number) are read and written too.
+        await send(base, 'PATCH', '/api/v1/users/me', profileOf(i + j), t.access_token as string);
         return { email, access: t.access_token as string, refresh: t.refresh_token as string };
       }),
     );
@@ -185,6 +192,28 @@ export function meRequest(users: SeededUser[]): autocannon.Request {
     method: 'GET',
     path: '/api/v1/users/me',
     setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${users[i++ % users.length].access}` } }),
+  };
+}
+
+const profileOf = (n: number): { phone: string; business_number: string } => ({
+  phone: `+82 10-${String(1000 + (n % 9000))}-${String(n % 10000).padStart(4, '0')}`,
+  business_number: `${String(100 + (n % 900))}-45-${String(n % 100000).padStart(5, '0')}`,
+});
+
+/** Profile updates that change the encrypted fields: one write, one cache invalidation each. */
+export function profileUpdateRequest(users: SeededUser[]): autocannon.Request {
+  let i = 0;
+  return {
+    method: 'PATCH',
+    path: '/api/v1/users/me',
+    setupRequest: (req) => {
+      const n = i++;
+      return {
+        ...req,
+        headers: { authorization: `Bearer ${users[n % users.length].access}`, 'content-type': 'application/json' },
+        body: JSON.stringify(profileOf(n)),
+      };
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import {
   loginRequest,
   meRequest,
   PASSWORD,
+  profileUpdateRequest,
   refreshPool,
   refreshRequest,
   ROOT,
@@ -142,6 +143,14 @@ async function main(): Promise<void> {
     const me = await run('GET /users/me', { url: base, requests: [meRequest(users)] }, pid);
     me.limit = 'bare Redis route';
     me.ratio = me.rps / bare.rps;
+
+    const update = await run(
+      'PATCH /users/me (phone, business number)',
+      { url: base, requests: [profileUpdateRequest(users)] },
+      pid,
+    );
+    update.limit = 'GET /users/me';
+    update.ratio = update.rps / me.rps;
 
     // Reads during a login burst: logins at full tilt on half the connections.
     const burst = run(

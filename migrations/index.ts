@@ -2,6 +2,7 @@ import { Initial1795305058052 } from './1795305058052-Initial.js';
 import { ProfileExtras1795306449961 } from './1795306449961-ProfileExtras.js';
 import { CanonicalEmails1795400000000 } from './1795400000000-CanonicalEmails.js';
 import { ErasureAndTokenBinding1796065353262 } from './1796065353262-ErasureAndTokenBinding.js';
+import { SealedFieldsAndPasswordHistory1796083886752 } from './1796083886752-SealedFieldsAndPasswordHistory.js';
 import { OutboxTraceContext1796500000000 } from './1796500000000-OutboxTraceContext.js';
 
 /** Every migration in order. Never edit one after it is committed; add a new one. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   ProfileExtras1795306449961,
   CanonicalEmails1795400000000,
   ErasureAndTokenBinding1796065353262,
+  SealedFieldsAndPasswordHistory1796083886752,
   OutboxTraceContext1796500000000,
 ];

@@ -8,6 +8,7 @@ import { loggerParams } from './common/http/logging.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import type { DataSourceSettings } from './database/data-source.js';
+import { CryptoModule } from './crypto/crypto.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { CompatModule } from './modules/compat/compat.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(logger)),
         DatabaseModule.forRoot({ ...database, runMigrations: config.database.runMigrations }),
         KvModule,
+        CryptoModule,
         EventsModule,
         UsersModule,
         AuthModule,

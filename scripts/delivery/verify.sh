@@ -138,8 +138,8 @@ absent "$WORK/svc-metrics.yaml" "metrics Service: no API port" 'targetPort: http
 expect "$D" "default render: HPA autoscaling/v2 (min 2), PDB policy/v1, Service, ConfigMap, Secret, ServiceAccount" \
   'apiVersion: autoscaling/v2' 'minReplicas: 2' 'apiVersion: policy/v1' 'kind: Service$' 'kind: ConfigMap' \
   'kind: Secret' 'kind: ServiceAccount'
-absent "$D" "default render: optional parts off (Ingress, ServiceMonitor, PrometheusRule)" \
-  'kind: Ingress' 'kind: ServiceMonitor' 'kind: PrometheusRule'
+absent "$D" "default render: optional parts off (Ingress, ServiceMonitor, PrometheusRule, backup)" \
+  'kind: Ingress' 'kind: ServiceMonitor' 'kind: PrometheusRule' 'kind: CronJob' 'kind: PersistentVolumeClaim'
 
 A="$WORK/all-features.yaml"
 if [[ -f "$A" ]]; then
@@ -155,6 +155,11 @@ if [[ -f "$A" ]]; then
   absent "$WORK/ing.yaml" "Ingress: routes only the API Service's http port" 'metrics' '9464'
   expect "$A" "PrometheusRule: selects the metrics Service's job" 'job="us-user-service-metrics"'
   check "PrometheusRule: PromQL, durations and alert templates parse (promcheck)" "$BIN/promcheck" "$A"
+  render -f "$CHART/ci/all-features-values.yaml" --show-only templates/backup-cronjob.yaml > "$WORK/backup.yaml" 2>&1
+  expect "$WORK/backup.yaml" "backup: CronJob running files/backup.sh with DATABASE_URL from the Secret, a kept PVC, retention" \
+    'kind: CronJob' 'schedule: "30 2 \* \* \*"' 'concurrencyPolicy: Forbid' 'command: \["sh", "/scripts/backup.sh"\]' \
+    'name: user-service-secrets' 'key: DATABASE_URL' 'name: BACKUP_KEEP' 'value: "14"' 'kind: PersistentVolumeClaim' \
+    'helm.sh/resource-policy: keep' 'storage: 20Gi' 'PG_DUMP" --format=custom --no-owner' 'readOnlyRootFilesystem: true'
 fi
 O="$WORK/autoscaling-off.yaml"
 if [[ -f "$O" ]]; then

@@ -156,6 +156,8 @@ const service = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
     MAX_LOGIN_ATTEMPTS: '1000',
     ADMIN_EMAIL: credentials.admin.email,
     ADMIN_PASSWORD: credentials.admin.password,
+    // Production refuses to start without a key for the fields sealed at rest.
+    DATA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     ALLOWED_API_TOKENS: serviceToken,
     SHUTDOWN_TIMEOUT_MS: '5000',
   },

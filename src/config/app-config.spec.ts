@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './app-config.js';
 
+const DATA_KEY = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+
 function problems(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -49,11 +51,13 @@ describe('config', () => {
     assert.match(list, /DATABASE_URL/);
     assert.match(list, /REDIS_URL/);
     assert.match(list, /JWT_PRIVATE_KEY/);
+    assert.match(list, /DATA_ENCRYPTION_KEYS/);
     const hs = problems({
       NODE_ENV: 'production',
       JWT_ALGORITHM: 'HS256',
       DATABASE_URL: 'postgres://h/db',
       REDIS_URL: 'redis://h',
+      DATA_ENCRYPTION_KEYS: DATA_KEY,
     });
     assert.deepEqual(hs, ['JWT_SECRET: required in production for HS256']);
     assert.match(
@@ -63,6 +67,7 @@ describe('config', () => {
         JWT_SECRET: 'changeme',
         DATABASE_URL: 'postgres://h/db',
         REDIS_URL: 'redis://h',
+        DATA_ENCRYPTION_KEYS: DATA_KEY,
       }).join(),
       /placeholder|32 characters/,
     );
@@ -128,8 +133,29 @@ describe('config', () => {
       DATABASE_URL: 'postgres://h/db',
       REDIS_URL: 'redis://h',
       JWT_PRIVATE_KEY: 'k',
+      DATA_ENCRYPTION_KEYS: DATA_KEY,
     };
     assert.deepEqual(problems(prod), []);
     assert.match(problems({ ...prod, LOG_MAIL_LINKS: 'true' }).join(), /LOG_MAIL_LINKS: not allowed in production/);
+  });
+
+  it('reads DATA_ENCRYPTION_KEYS as id:base64 pairs, the first active, and refuses malformed ones', () => {
+    const second = `old:${Buffer.alloc(32, 7).toString('base64')}`;
+    const keys = loadConfig({ DATA_ENCRYPTION_KEYS: `${DATA_KEY}, ${second}` }).dataEncryptionKeys ?? [];
+    assert.deepEqual(
+      keys.map((k) => [k.id, k.key.length]),
+      [
+        ['k1', 32],
+        ['old', 32],
+      ],
+    );
+    assert.equal(loadConfig({}).dataEncryptionKeys, undefined);
+    assert.match(problems({ DATA_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }).join(), /DATA_ENCRYPTION_KEYS.*32 bytes/);
+    assert.match(
+      problems({ DATA_ENCRYPTION_KEYS: `bad id:${Buffer.alloc(32).toString('base64')}` }).join(),
+      /id:base64/,
+    );
+    assert.match(problems({ DATA_ENCRYPTION_KEYS: `${DATA_KEY},${DATA_KEY}` }).join(), /appears twice/);
+    assert.match(problems({ DATA_ENCRYPTION_KEYS: ',' }).join(), /no key given/);
   });
 });

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseDataKeys } from '#src/crypto/data-keys.js';
+import type { DataKey } from '#src/crypto/field-cipher.js';
 
 /**
  * The only place that reads `process.env`. Every variable of contract §5 is parsed
@@ -134,6 +136,8 @@ const envSchema = z.object({
   LEGACY_HASH_MAX_CONCURRENCY: int(1, 1, 16),
   PASSWORD_MIN_LENGTH: int(8, 8, 128),
   PASSWORD_REQUIRE_CLASSES: bool(true),
+  // A change or reset refuses the last N passwords (0: off). docs/decisions.md, "Password history".
+  PASSWORD_HISTORY_COUNT: int(5, 0, 24),
   MAX_LOGIN_ATTEMPTS: int(5, 1, 1000),
   ACCOUNT_LOCKOUT_DURATION_MINUTES: int(15, 1, 24 * 60),
   RATE_LIMIT_ENABLED: bool(true),
@@ -143,6 +147,8 @@ const envSchema = z.object({
   MAX_SESSIONS_PER_USER: int(5, 1, 1000),
   CACHE_TTL_SECONDS: int(3600, 1, 7 * 24 * 3600),
   ALLOWED_API_TOKENS: csv,
+  // id:base64 pairs, the first seals, all open (docs/decisions.md, "Encryption at rest").
+  DATA_ENCRYPTION_KEYS: optionalString.transform((v, ctx) => dataKeys(v, ctx)),
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   REQUIRE_VERIFIED_EMAIL: bool(false),
@@ -207,7 +213,9 @@ export interface AppConfig {
   };
   argon2: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrency: number };
   legacyHashes: { maxConcurrency: number };
-  password: { minLength: number; requireClasses: boolean };
+  password: { minLength: number; requireClasses: boolean; historyCount: number };
+  /** undefined: generated under dataDir outside production */
+  dataEncryptionKeys: DataKey[] | undefined;
   lockout: { maxAttempts: number; durationSeconds: number };
   rateLimit: { enabled: boolean; perMinute: number; loginPerMinute: number; registerPerHour: number };
   sessions: { maxPerUser: number };
@@ -293,7 +301,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConcurrency: env.ARGON2_MAX_CONCURRENCY,
     },
     legacyHashes: { maxConcurrency: env.LEGACY_HASH_MAX_CONCURRENCY },
-    password: { minLength: env.PASSWORD_MIN_LENGTH, requireClasses: env.PASSWORD_REQUIRE_CLASSES },
+    password: {
+      minLength: env.PASSWORD_MIN_LENGTH,
+      requireClasses: env.PASSWORD_REQUIRE_CLASSES,
+      historyCount: env.PASSWORD_HISTORY_COUNT,
+    },
+    dataEncryptionKeys: env.DATA_ENCRYPTION_KEYS,
     lockout: {
       maxAttempts: env.MAX_LOGIN_ATTEMPTS,
       durationSeconds: env.ACCOUNT_LOCKOUT_DURATION_MINUTES * 60,
@@ -313,12 +326,32 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** DATA_ENCRYPTION_KEYS: ids [A-Za-z0-9_-]{1,32}, unique; keys 32 bytes of base64. */
+function dataKeys(value: string | undefined, ctx: z.RefinementCtx): DataKey[] | undefined {
+  if (value === undefined) return undefined;
+  const keys = parseDataKeys(value);
+  const ids = new Set<string>();
+  for (const key of keys) {
+    if (!KEY_ID.test(key.id))
+      ctx.addIssue({ code: 'custom', message: 'every entry must be id:base64 with an id of [A-Za-z0-9_-]{1,32}' });
+    else if (ids.has(key.id)) ctx.addIssue({ code: 'custom', message: `key id ${key.id} appears twice` });
+    else if (key.key.length !== 32)
+      ctx.addIssue({ code: 'custom', message: `key ${key.id} must be 32 bytes (base64)` });
+    ids.add(key.id);
+  }
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'no key given' });
+  return keys;
+}
+
 function productionProblems(env: Env): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (env.DATABASE_URL === undefined) problems.push('DATABASE_URL: required in production');
   if (env.LOG_MAIL_LINKS) problems.push('LOG_MAIL_LINKS: not allowed in production (links carry live tokens)');
   if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
+  if (env.DATA_ENCRYPTION_KEYS === undefined) problems.push('DATA_ENCRYPTION_KEYS: required in production');
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
     else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');

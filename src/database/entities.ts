@@ -1,5 +1,6 @@
 import { AuditEntry } from '#src/modules/audit/audit-entry.entity.js';
 import { OneTimeToken } from '#src/modules/auth/one-time-token.entity.js';
+import { PasswordHistoryEntry } from '#src/modules/auth/password-history/password-history.entity.js';
 import { OutboxEvent } from '#src/modules/events/outbox-event.entity.js';
 import { Badge } from '#src/modules/profile-extras/badge.entity.js';
 import { LearningGoal } from '#src/modules/profile-extras/learning-goal.entity.js';
@@ -17,6 +18,7 @@ export const ENTITIES = [
   Session,
   SpentRefreshToken,
   OneTimeToken,
+  PasswordHistoryEntry,
   Badge,
   LearningGoal,
 ];

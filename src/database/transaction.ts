@@ -29,9 +29,20 @@ export class TransactionRunner {
   }
 }
 
-/** The manager of `tx`, or the data source's own when there is no transaction. */
-export function managerOf(dataSource: DataSource, tx?: Tx): EntityManager {
-  return tx?.manager ?? dataSource.manager;
+/**
+ * "No transaction": each statement commits on its own. Repository methods take the handle
+ * first and require it (`tx: Tx` when they must run inside a transaction, `db: Db` when
+ * either will do), so leaving a transaction out is a choice written at the call site, never
+ * a forgotten argument.
+ */
+export const AUTOCOMMIT: unique symbol = Symbol('autocommit');
+
+/** Where a statement runs: inside an open transaction, or on its own (AUTOCOMMIT). */
+export type Db = Tx | typeof AUTOCOMMIT;
+
+/** The manager to run on: the transaction's, or the data source's own for AUTOCOMMIT. */
+export function managerOf(dataSource: DataSource, db: Db): EntityManager {
+  return db === AUTOCOMMIT ? dataSource.manager : db.manager;
 }
 
 /** PostgreSQL's unique_violation, optionally on one constraint. */

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { OutboxRepository } from '#src/modules/events/outbox.repository.js';
 import { USER_EVENT_TYPES } from '#src/modules/events/user-events.js';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { waitFor } from '../utils/wait.js';
 import { startTestApp, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
-import { ajv, schema, validate } from '../utils/event-schema.js';
+import { ajv, schema, validate, validatePublished } from '../utils/event-schema.js';
 import { insertOneTimeToken, newIdentity, registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 
@@ -76,9 +77,49 @@ function assertNoSecrets(value: unknown, secrets: string[], path = 'data'): void
 
 describe('the published schema', () => {
   it('covers exactly the event types of user-events.ts, each with its data definition', () => {
-    const s = schema as { properties: { event_type: { enum: string[] } }; $defs: Record<string, unknown> };
-    assert.deepEqual([...s.properties.event_type.enum].sort(), [...USER_EVENT_TYPES].sort());
+    const s = schema as { $defs: Record<string, unknown> & { event_type: { enum: string[] } } };
+    assert.deepEqual([...s.$defs.event_type.enum].sort(), [...USER_EVENT_TYPES].sort());
     for (const type of USER_EVENT_TYPES) assert.ok(s.$defs[type] !== undefined, `$defs has ${type}`);
+  });
+
+  it('accepts any 1.x event with additive fields and refuses a 2.0.0 one; the producer check stays exact', () => {
+    const event = {
+      event_id: '6f1c2b1e-8d0a-4a57-9a43-5a3c0d1b2e4f',
+      event_type: 'user.updated',
+      version: '1.0.0',
+      occurred_at: '2026-01-02T03:04:05.678Z',
+      producer: 'user-service',
+      data: { user_id: '0d6e5c1a-1f7b-4c59-9a0e-3f0e2b7d9c11', updated_fields: ['name'], actor_id: null },
+    };
+    assert.ok(validatePublished(event), ajv.errorsText(validatePublished.errors));
+    assert.ok(validate(event), ajv.errorsText(validate.errors));
+
+    const minor = {
+      ...event,
+      version: '1.1.0',
+      trace_id: 'abc',
+      data: { ...event.data, updated_by: 'console' },
+    };
+    assert.ok(validatePublished(minor), `a 1.1.0 event with extra fields: ${ajv.errorsText(validatePublished.errors)}`);
+    const newType = {
+      ...event,
+      version: '1.2.0',
+      event_type: 'user.mfa_enabled',
+      data: { user_id: event.data.user_id },
+    };
+    assert.ok(validatePublished(newType), `a 1.2.0 event of a new type: ${ajv.errorsText(validatePublished.errors)}`);
+    assert.ok(validatePublished({ ...event, version: '1.10.3' }));
+
+    for (const version of ['2.0.0', '0.9.0', '1.0', '1', '10.0.0', '1.0.0-rc.1', '01.0.0', ' 1.0.0']) {
+      assert.equal(validatePublished({ ...event, version }), false, `version ${version} is refused`);
+    }
+    // A 1.x event still has to carry what 1.0.0 promised: the known types keep their data.
+    assert.equal(validatePublished({ ...minor, data: { user_id: event.data.user_id } }), false, 'required fields stay');
+
+    // The producer's own tests still fail on a field or a version this service did not mean to add.
+    assert.equal(validate(minor), false, 'the producer check refuses 1.1.0 and extra fields');
+    assert.equal(validate({ ...event, data: { ...event.data, extra: 1 } }), false, 'and an extra data field');
+    assert.equal(validate(newType), false, 'and an unknown type');
   });
 });
 
@@ -328,7 +369,7 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
     const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     assert.ok(value('outbox_events_published_total') > 0, 'published counter moved');
     assert.ok(value('outbox_publish_failures_total') >= 0);
-    assert.equal(value('outbox_pending_events'), await t.running.app.get(OutboxRepository).countPending());
+    assert.equal(value('outbox_pending_events'), await t.running.app.get(OutboxRepository).countPending(AUTOCOMMIT));
   });
 });
 

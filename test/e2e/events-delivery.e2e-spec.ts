@@ -8,7 +8,7 @@ import pg from 'pg';
 import { consumeTopic, type ReceivedMessage } from '../utils/kafka.js';
 import { freePort, type ServiceProcess, spawnService } from '../utils/service-process.js';
 import { waitFor } from '../utils/wait.js';
-import { startTestApp, TEST_EC_KEY, type TestApp } from '../utils/app.js';
+import { startTestApp, TEST_DATA_KEYS, TEST_EC_KEY, type TestApp } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
@@ -134,6 +134,7 @@ async function spawnApp(databaseUrl: string, env: Record<string, string>): Promi
     RATE_LIMIT_ENABLED: 'false',
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
+    DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
     ...env,
   });
   try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TEST_EC_KEY, testPrefix } from '../utils/app.js';
+import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { newIdentity } from '../utils/factories.js';
 import { http } from '../utils/http.js';
@@ -23,6 +23,7 @@ describe('graceful shutdown under load', () => {
       REDIS_URL: process.env.TEST_REDIS_URL ?? '',
       REDIS_KEY_PREFIX: testPrefix(),
       JWT_PRIVATE_KEY: TEST_EC_KEY,
+      DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
       RATE_LIMIT_ENABLED: 'false',
       SHUTDOWN_TIMEOUT_MS: '10000',
       ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),

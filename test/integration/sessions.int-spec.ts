@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { TransactionRunner } from '#src/database/transaction.js';
+import { AUTOCOMMIT, TransactionRunner } from '#src/database/transaction.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { sql } from '../utils/database.js';
@@ -93,8 +93,11 @@ describe('SessionsService (real PostgreSQL, faked edges)', () => {
     await assert.rejects(sessions.rotate(expired.refreshToken), { code: 'USER_1006' });
     assert.equal(await sessions.isAlive(expired.id), false);
     const live = await insertSession(ctx.databaseUrl, user.id);
-    assert.deepEqual((await sessions.revoke([live.id, expired.id], 'logout')).sort(), [live.id, expired.id].sort());
-    assert.deepEqual(await sessions.revoke([live.id], 'logout'), [], 'revoked once');
+    assert.deepEqual(
+      (await sessions.revoke(AUTOCOMMIT, [live.id, expired.id], 'logout')).sort(),
+      [live.id, expired.id].sort(),
+    );
+    assert.deepEqual(await sessions.revoke(AUTOCOMMIT, [live.id], 'logout'), [], 'revoked once');
     await assert.rejects(sessions.rotate(live.refreshToken), { code: 'USER_1006' });
   });
 
@@ -104,7 +107,7 @@ describe('SessionsService (real PostgreSQL, faked edges)', () => {
     assert.equal(await ctx.kv.get(`sess:${s.id}`), null, 'as after a Redis restart');
     assert.equal(await sessions.isAlive(s.id), true);
     assert.equal(await ctx.kv.get(`sess:${s.id}`), '1');
-    await sessions.revokeAllForUser(user.id, 'password_change');
+    await sessions.revokeAllForUser(AUTOCOMMIT, user.id, 'password_change');
     assert.equal(await sessions.isAlive(s.id), true, 'the key still answers until it is forgotten');
     await sessions.forget([s.id]);
     assert.equal(await sessions.isAlive(s.id), false);
@@ -116,7 +119,7 @@ describe('SessionsService (real PostgreSQL, faked edges)', () => {
     const other = await insertSession(ctx.databaseUrl, user.id, { ip: '198.51.100.2', userAgent: 'B' });
     const bystander = await insertUser(ctx.databaseUrl);
     const theirs = await insertSession(ctx.databaseUrl, bystander.id, { ip: '198.51.100.3', userAgent: 'C' });
-    assert.deepEqual(await sessions.revokeAllForUser(user.id, 'logout_all', undefined, kept.id), [other.id]);
+    assert.deepEqual(await sessions.revokeAllForUser(AUTOCOMMIT, user.id, 'logout_all', kept.id), [other.id]);
     await transactions.run((tx) => sessions.forgetClientDetails(tx, user.id));
     for (const s of await sessionsOf(ctx.databaseUrl, user.id)) {
       assert.equal(s.ip_address, null);

@@ -41,6 +41,7 @@ export function testEnv(databaseUrl: string): Record<string, string> {
     ARGON2_MEMORY_KIB: '19456',
     DATA_DIR: `/tmp/user-service-test-${randomBytes(4).toString('hex')}`,
     JWT_PRIVATE_KEY: TEST_EC_KEY,
+    DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
   };
 }
 
@@ -71,6 +72,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   };
 }
+
+/** One data-encryption key per test process, shared by every instance a test starts (as the pods of one release). */
+export const TEST_DATA_KEYS = `test1:${randomBytes(32).toString('base64')}`;
 
 /** One P-256 key per test process, so every instance a test starts signs with the same key. */
 export const TEST_EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })

@@ -7,9 +7,15 @@ function adminUrl(): string {
   return url;
 }
 
-/** A fresh database cloned from the migrated template; its name always contains "test". */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const template = process.env.TEST_TEMPLATE_DB ?? 'user_service_test_template';
+/**
+ * A fresh database cloned from the migrated template (or, with `empty`, with no table at
+ * all: a restore target); its name always contains "test".
+ */
+export async function createTestDatabase(
+  options: { empty?: boolean } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const template =
+    options.empty === true ? 'template0' : (process.env.TEST_TEMPLATE_DB ?? 'user_service_test_template');
   const name = `user_service_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();

@@ -12,6 +12,7 @@ import { KV_STORE } from '#src/kv/kv-store.js';
 import { MemoryKvStore } from '#src/kv/memory-kv-store.js';
 import { type AppConfig, loadConfig } from '#src/config/app-config.js';
 import { ConfigModule } from '#src/config/config.module.js';
+import { CryptoModule } from '#src/crypto/crypto.module.js';
 import { DatabaseModule } from '#src/database/database.module.js';
 import type { Tx } from '#src/database/transaction.js';
 import { EventPublisher } from '#src/modules/events/event-publisher.js';
@@ -118,6 +119,7 @@ export async function startServiceContext(options: ServiceContextOptions = {}): 
         embedded: false,
         runMigrations: false,
       }),
+      CryptoModule,
       edges,
       ...(options.imports ?? []),
     ],

@@ -61,7 +61,7 @@ app.kubernetes.io/component: server
 
 {{/* The variables that must never sit in the ConfigMap. */}}
 {{- define "user-service.secretKeys" -}}
-DATABASE_URL REDIS_URL JWT_PRIVATE_KEY JWT_PUBLIC_KEY JWT_PREVIOUS_PUBLIC_KEYS JWT_SECRET ALLOWED_API_TOKENS ADMIN_PASSWORD SMTP_URL
+DATABASE_URL REDIS_URL JWT_PRIVATE_KEY JWT_PUBLIC_KEY JWT_PREVIOUS_PUBLIC_KEYS JWT_SECRET DATA_ENCRYPTION_KEYS ALLOWED_API_TOKENS ADMIN_PASSWORD SMTP_URL
 {{- end }}
 
 {{/* Variables the chart sets itself. */}}

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   USER_1103: { status: 400, message: 'Password does not meet the policy' },
   USER_1104: { status: 400, message: 'Invalid email format' },
   USER_1105: { status: 409, message: 'Username taken' },
+  USER_1106: { status: 400, message: 'Password was used recently' },
   USER_1201: { status: 404, message: 'Session not found' },
   // Added after the first error table: a learning goal id that is unknown or not this user's (docs/decisions.md).
   USER_1301: { status: 404, message: 'Learning goal not found' },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db } from '#src/database/transaction.js';
 import { AuditEntry } from './audit-entry.entity.js';
 
 export type NewAuditEntry = Pick<AuditEntry, 'action'> &
@@ -11,8 +11,8 @@ export type NewAuditEntry = Pick<AuditEntry, 'action'> &
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(entry: NewAuditEntry, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).insert(AuditEntry, {
+  async insert(db: Db, entry: NewAuditEntry): Promise<void> {
+    await managerOf(this.dataSource, db).insert(AuditEntry, {
       details: {},
       ...entry,
     } as QueryDeepPartialEntity<AuditEntry>);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '#src/database/transaction.js';
+import type { Db } from '#src/database/transaction.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { type PageQueryDto, pageOf } from '#src/common/http/page-query.dto.js';
 import { toAuditEntryResponse } from './audit.mapper.js';
@@ -14,6 +14,7 @@ export class AuditService {
   constructor(private readonly repository: AuditRepository) {}
 
   record(
+    db: Db,
     action: AuditAction,
     entry: {
       actorId?: string | null;
@@ -21,19 +22,15 @@ export class AuditService {
       details?: Record<string, unknown>;
       meta?: RequestMeta;
     },
-    tx?: Tx,
   ): Promise<void> {
-    return this.repository.insert(
-      {
-        action,
-        actorId: entry.actorId ?? null,
-        targetUserId: entry.targetUserId ?? null,
-        details: entry.details ?? {},
-        ip: entry.meta?.ip ?? null,
-        requestId: entry.meta?.requestId ?? null,
-      },
-      tx,
-    );
+    return this.repository.insert(db, {
+      action,
+      actorId: entry.actorId ?? null,
+      targetUserId: entry.targetUserId ?? null,
+      details: entry.details ?? {},
+      ip: entry.meta?.ip ?? null,
+      requestId: entry.meta?.requestId ?? null,
+    });
   }
 
   /** GET /api/v1/audit: one page of entries, newest first. */

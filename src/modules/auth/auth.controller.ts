@@ -116,7 +116,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: "Change the password; the user's other sessions end" })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006', 'USER_1103')
+  @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1001', 'USER_1003', 'USER_1005', 'USER_1006', 'USER_1103', 'USER_1106')
   changePassword(
     @CurrentUser() user: UserPrincipal,
     @Body() dto: ChangePasswordRequestDto,
@@ -141,7 +141,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Set a new password with a reset token; every session ends' })
   @ApiNoContentResponse()
-  @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1007', 'USER_1103')
+  @ApiErrors('COMMON_1000', 'COMMON_1400', 'USER_1007', 'USER_1103', 'USER_1106')
   reset(@Body() dto: ResetPasswordRequestDto, @ReqMeta() meta: RequestMeta): Promise<void> {
     return this.passwords.reset(dto.token, dto.new_password, meta);
   }

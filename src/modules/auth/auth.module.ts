@@ -20,6 +20,8 @@ import { KvThrottlerStorage } from './kv-throttler.storage.js';
 import { LoginService } from './login.service.js';
 import { OneTimeTokensPersonalData } from './one-time-tokens.personal-data.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordHistoryRepository } from './password-history/password-history.repository.js';
+import { PasswordHistoryService } from './password-history/password-history.service.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
 import { PasswordService } from './password.service.js';
 import { SessionLifecycleService } from './session-lifecycle.service.js';
@@ -72,6 +74,8 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     SessionLifecycleService,
     OneTimeTokensRepository,
     OneTimeTokensPersonalData,
+    PasswordHistoryRepository,
+    PasswordHistoryService,
     // Order matters: rate limits first (cheap, before any token work), then identity, then roles.
     { provide: APP_GUARD, useClass: AppThrottlerGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -52,17 +52,14 @@ export class EmailVerificationService implements OnModuleInit, EmailChangeListen
     if (user.isVerified) return;
     const token = newOpaqueToken();
     await this.transactions.run(async (tx) => {
-      await this.oneTimeTokens.invalidateAll(user.id, 'email_verification', tx);
-      await this.oneTimeTokens.insert(
-        {
-          userId: user.id,
-          purpose: 'email_verification',
-          tokenHash: hashToken(token),
-          expiresAt: new Date(Date.now() + VERIFY_TTL_MS),
-          email: user.email,
-        },
-        tx,
-      );
+      await this.oneTimeTokens.invalidateAll(tx, user.id, 'email_verification');
+      await this.oneTimeTokens.insert(tx, {
+        userId: user.id,
+        purpose: 'email_verification',
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + VERIFY_TTL_MS),
+        email: user.email,
+      });
     });
     this.mail.sendInBackground({
       to: user.email,
@@ -77,7 +74,7 @@ export class EmailVerificationService implements OnModuleInit, EmailChangeListen
     const owner = await this.oneTimeTokens.liveOwnerOf(tokenHash, 'email_verification');
     if (owner === null) throw new AppException('USER_1007');
     const userId = await this.transactions.runForUser(owner, async (tx) => {
-      const consumed = await this.oneTimeTokens.consume(tokenHash, 'email_verification', tx);
+      const consumed = await this.oneTimeTokens.consume(tx, tokenHash, 'email_verification');
       // Links mailed before addresses were recorded (email null) verify nothing: ask again.
       if (consumed === null || consumed.email === null) throw new AppException('USER_1007');
       const id = consumed.userId;

@@ -4,7 +4,7 @@ import type { ErrorCode } from '#src/common/errors/error-codes.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { TransactionRunner } from '#src/database/transaction.js';
+import { AUTOCOMMIT, TransactionRunner } from '#src/database/transaction.js';
 import { failedLogins, loginAttempts } from '#src/metrics/metrics.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
@@ -112,7 +112,7 @@ export class LoginService {
 
   /** The one way a login fails after the password check: history, metric, answer. */
   private async refuse(user: User | null, refusal: Refusal, meta: RequestMeta): Promise<never> {
-    await this.accounts.addLoginHistory(undefined, {
+    await this.accounts.addLoginHistory(AUTOCOMMIT, {
       userId: user?.id ?? null,
       ip: meta.ip,
       userAgent: meta.userAgent,
@@ -167,6 +167,6 @@ export class LoginService {
     const user = await this.accounts.findOrNull(userId);
     if (user === null) throw new AppException('USER_1101');
     await this.lockout.clear(...subjectsOf(user));
-    await this.audit.record('user.unlock', { actorId, targetUserId: userId, meta });
+    await this.audit.record(AUTOCOMMIT, 'user.unlock', { actorId, targetUserId: userId, meta });
   }
 }

@@ -24,6 +24,6 @@ export class OneTimeTokensPersonalData implements OnModuleInit, PersonalDataCont
   }
 
   eraseFor(tx: Tx, userId: string): Promise<void> {
-    return this.oneTimeTokens.deleteAllForUser(userId, tx);
+    return this.oneTimeTokens.deleteAllForUser(tx, userId);
   }
 }

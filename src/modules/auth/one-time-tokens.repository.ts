@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { OneTimeToken, type OneTimeTokenPurpose } from './one-time-token.entity.js';
 
 @Injectable()
@@ -8,10 +8,10 @@ export class OneTimeTokensRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async insert(
+    db: Db,
     data: { userId: string; purpose: OneTimeTokenPurpose; tokenHash: string; expiresAt: Date; email?: string | null },
-    tx?: Tx,
   ): Promise<void> {
-    await managerOf(this.dataSource, tx).insert(OneTimeToken, data);
+    await managerOf(this.dataSource, db).insert(OneTimeToken, data);
   }
 
   /**
@@ -32,9 +32,9 @@ export class OneTimeTokensRepository {
    * concurrency. Returns its user and the address it was issued for.
    */
   async consume(
+    tx: Tx,
     tokenHash: string,
     purpose: OneTimeTokenPurpose,
-    tx: Tx,
   ): Promise<{ userId: string; email: string | null } | null> {
     const result: [{ user_id: string; email: string | null }[], number] = await tx.manager.query(
       `UPDATE one_time_tokens SET used_at = now()
@@ -47,8 +47,8 @@ export class OneTimeTokensRepository {
   }
 
   /** How many unused, unexpired tokens of the purpose the user holds. */
-  async countLive(userId: string, purpose: OneTimeTokenPurpose, tx?: Tx): Promise<number> {
-    const rows: { n: number }[] = await managerOf(this.dataSource, tx).query(
+  async countLive(db: Db, userId: string, purpose: OneTimeTokenPurpose): Promise<number> {
+    const rows: { n: number }[] = await managerOf(this.dataSource, db).query(
       `SELECT count(*)::int AS n FROM one_time_tokens
         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
       [userId, purpose],
@@ -57,15 +57,15 @@ export class OneTimeTokensRepository {
   }
 
   /** Unused tokens of the purpose stop working (a new verification link, a completed reset). */
-  async invalidateAll(userId: string, purpose: OneTimeTokenPurpose, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).query(
+  async invalidateAll(db: Db, userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
+    await managerOf(this.dataSource, db).query(
       'UPDATE one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
       [userId, purpose],
     );
   }
 
   /** Erasure: every token of the user goes, with the addresses they were issued for. */
-  async deleteAllForUser(userId: string, tx: Tx): Promise<void> {
+  async deleteAllForUser(tx: Tx, userId: string): Promise<void> {
     await tx.manager.query('DELETE FROM one_time_tokens WHERE user_id = $1', [userId]);
   }
 }

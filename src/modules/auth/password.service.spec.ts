@@ -17,9 +17,10 @@ function serviceWith(owner: string | null): { service: PasswordService; calls: s
       return Promise.resolve(value);
     };
   const deps = {
-    accounts: {},
+    accounts: { passwordHashOf: stub('passwordHashOf', '$argon2id$current') },
     hasher: { hash: stub('hash', '$argon2id$fake') },
     policy: { assert: () => calls.push('policy') },
+    history: { assertNotReused: stub('history') },
     sessions: {},
     oneTimeTokens: { liveOwnerOf: stub('liveOwnerOf', owner) },
     lockout: {},
@@ -48,6 +49,6 @@ describe('password reset', () => {
   it('hashes only after the token was found live', async () => {
     const { service, calls } = serviceWith('f3c1e2d4-1111-4222-8333-944455556666');
     await assert.rejects(service.reset('a-live-token', 'Brand-New-Passw0rd', META));
-    assert.deepEqual(calls, ['policy', 'liveOwnerOf', 'hash', 'transaction']);
+    assert.deepEqual(calls, ['policy', 'liveOwnerOf', 'passwordHashOf', 'history', 'hash', 'transaction']);
   });
 });

@@ -17,6 +17,7 @@ import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { subjectsOf } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
+import { PasswordHistoryService } from './password-history/password-history.service.js';
 import { RESET_LINKS, resetLinkRefusal } from './reset-link.policy.js';
 
 const resetWindowKey = (userId: string): string => `reset-links:${userId}`;
@@ -39,6 +40,7 @@ export class PasswordService implements BeforeApplicationShutdown {
     private readonly accounts: AccountsService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
+    private readonly history: PasswordHistoryService,
     private readonly sessions: SessionsService,
     private readonly oneTimeTokens: OneTimeTokensRepository,
     private readonly lockout: LockoutService,
@@ -64,10 +66,12 @@ export class PasswordService implements BeforeApplicationShutdown {
   ): Promise<void> {
     await this.accounts.assertPassword(principal.userId, currentPassword, meta);
     this.policy.assert(newPassword);
+    await this.history.assertNotReused(principal.userId, newPassword, { password: currentPassword });
     const hash = await this.hasher.hash(newPassword);
     const revoked = await this.transactions.runForUser(principal.userId, async (tx) => {
-      await this.accounts.setPasswordHash(tx, principal.userId, hash);
-      const ids = await this.sessions.revokeAllForUser(principal.userId, 'password_changed', tx, principal.sessionId);
+      const replaced = await this.accounts.setPasswordHash(tx, principal.userId, hash);
+      await this.history.remember(tx, principal.userId, replaced);
+      const ids = await this.sessions.revokeAllForUser(tx, principal.userId, 'password_changed', principal.sessionId);
       if (ids.length > 0) await this.sessions.recordLogout(tx, principal.userId, ids, 'password_changed');
       await this.events.record(
         tx,
@@ -115,7 +119,7 @@ export class PasswordService implements BeforeApplicationShutdown {
    */
   private issueResetLink(userId: string): Promise<string | null> {
     return this.transactions.runForUser(userId, async (tx) => {
-      const live = await this.oneTimeTokens.countLive(userId, 'password_reset', tx);
+      const live = await this.oneTimeTokens.countLive(tx, userId, 'password_reset');
       const issued = live >= RESET_LINKS.maxLive ? null : await this.countResetWindow(userId);
       const refusal = resetLinkRefusal(live, issued);
       if (refusal !== null) {
@@ -123,15 +127,12 @@ export class PasswordService implements BeforeApplicationShutdown {
         return null;
       }
       const token = newOpaqueToken();
-      await this.oneTimeTokens.insert(
-        {
-          userId,
-          purpose: 'password_reset',
-          tokenHash: hashToken(token),
-          expiresAt: new Date(Date.now() + RESET_LINKS.ttlMs),
-        },
-        tx,
-      );
+      await this.oneTimeTokens.insert(tx, {
+        userId,
+        purpose: 'password_reset',
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + RESET_LINKS.ttlMs),
+      });
       return token;
     });
   }
@@ -156,17 +157,19 @@ export class PasswordService implements BeforeApplicationShutdown {
     const tokenHash = hashToken(token);
     const owner = await this.oneTimeTokens.liveOwnerOf(tokenHash, 'password_reset');
     if (owner === null) throw new AppException('USER_1007');
+    await this.history.assertNotReused(owner, newPassword, { hash: await this.accounts.passwordHashOf(owner) });
     const hash = await this.hasher.hash(newPassword);
     const result = await this.transactions.runForUser(owner, async (tx) => {
-      const consumed = await this.oneTimeTokens.consume(tokenHash, 'password_reset', tx);
+      const consumed = await this.oneTimeTokens.consume(tx, tokenHash, 'password_reset');
       if (consumed === null) throw new AppException('USER_1007');
       const { userId } = consumed;
-      await this.oneTimeTokens.invalidateAll(userId, 'password_reset', tx);
-      await this.accounts.setPasswordHash(tx, userId, hash);
-      const ids = await this.sessions.revokeAllForUser(userId, 'password_reset', tx);
+      await this.oneTimeTokens.invalidateAll(tx, userId, 'password_reset');
+      const replaced = await this.accounts.setPasswordHash(tx, userId, hash);
+      await this.history.remember(tx, userId, replaced);
+      const ids = await this.sessions.revokeAllForUser(tx, userId, 'password_reset');
       if (ids.length > 0) await this.sessions.recordLogout(tx, userId, ids, 'password_reset');
       await this.events.record(tx, userEvent('user.password_changed', userId, { user_id: userId, reason: 'reset' }));
-      await this.audit.record('security.password_reset', { targetUserId: userId, meta }, tx);
+      await this.audit.record(tx, 'security.password_reset', { targetUserId: userId, meta });
       return { userId, ids };
     });
     const user = await this.accounts.findOrNull(result.userId);

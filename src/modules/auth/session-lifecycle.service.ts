@@ -44,14 +44,14 @@ export class SessionLifecycleService {
     const reuse = await this.sessions.detectReuse(refreshToken);
     if (reuse === null) return;
     const revoked = await this.transactions.runForUser(reuse.userId, async (tx) => {
-      const ids = await this.sessions.revoke([reuse.sessionId], 'refresh_reuse', tx);
+      const ids = await this.sessions.revoke(tx, [reuse.sessionId], 'refresh_reuse');
       if (ids.length > 0) {
         await this.sessions.recordLogout(tx, reuse.userId, ids, 'refresh_reuse');
-        await this.audit.record(
-          'security.refresh_reuse',
-          { targetUserId: reuse.userId, details: { session_id: reuse.sessionId }, meta },
-          tx,
-        );
+        await this.audit.record(tx, 'security.refresh_reuse', {
+          targetUserId: reuse.userId,
+          details: { session_id: reuse.sessionId },
+          meta,
+        });
       }
       return ids;
     });

@@ -28,7 +28,7 @@ export interface SigningKeys {
 }
 
 /** RFC 7638 thumbprint: a stable kid derived from the public key itself. */
-function thumbprint(publicKey: KeyObject): string {
+export function thumbprint(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
   const members =
     jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };

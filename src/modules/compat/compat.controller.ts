@@ -1,14 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiSecurity,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
 import {
   Authenticated,
@@ -20,7 +11,7 @@ import {
 import { RateLimit } from '#src/common/decorators/rate-limit.decorator.js';
 import { ApiErrors } from '#src/common/http/api-errors.decorator.js';
 import { LegacyCreateUserRequestDto } from '#src/modules/users/dto/legacy.dto.js';
-import { PublicUserDto, UserResponseDto } from '#src/modules/users/dto/user.dto.js';
+import { UserResponseDto, UserViewDto } from '#src/modules/users/dto/user.dto.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { VerifyCredentialsRequestDto, VerifyCredentialsResponseDto } from '#src/modules/auth/dto/auth.dto.js';
 import { LoginService } from '#src/modules/auth/login.service.js';
@@ -73,15 +64,9 @@ export class LegacyUsersController {
       'Legacy lookup by username (first version): the full user for services, self and staff; public fields for others',
     deprecated: true,
   })
-  @ApiExtraModels(UserResponseDto, PublicUserDto)
-  @ApiOkResponse({
-    schema: { oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(PublicUserDto) }] },
-  })
+  @ApiOkResponse({ type: UserViewDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  byUsername(
-    @Param('username') username: string,
-    @Req() req: AuthenticatedRequest,
-  ): Promise<UserResponseDto | PublicUserDto> {
+  byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserViewDto> {
     // The first version answers with the full user to services, to the user themself and to staff.
     const viewer = req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
     return this.accounts.getByUsername(username, viewer);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OutboxRepository } from './outbox.repository.js';
 import { RELAY_STATUS, type DependencyState, type RelayStatus } from './relay-status.js';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 
 export type { DependencyState } from './relay-status.js';
 
@@ -18,6 +19,6 @@ export class EventStatusService {
 
   /** Events recorded and not yet published. */
   countPending(): Promise<number> {
-    return this.outbox.countPending();
+    return this.outbox.countPending(AUTOCOMMIT);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, register } from 'prom-client';
 import { OutboxRepository } from './outbox.repository.js';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
 
 /**
  * Outbox series on prom-client's default registry, which the /metrics route exposes.
@@ -42,7 +43,7 @@ if (register.getSingleMetric('outbox_pending_events') === undefined) {
 
 @Injectable()
 export class OutboxMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly countPending = (): Promise<number> => this.outbox.countPending();
+  private readonly countPending = (): Promise<number> => this.outbox.countPending(AUTOCOMMIT);
 
   constructor(private readonly outbox: OutboxRepository) {}
 

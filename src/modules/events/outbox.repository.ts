@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { captureTraceContext } from '#src/common/tracing/trace-context.js';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { OutboxEvent } from './outbox-event.entity.js';
 import type { PendingOutboxRow } from './outbox-message.js';
 import { erasurePatches, type UserEvent } from './user-events.js';
@@ -79,8 +79,8 @@ export class OutboxRepository {
     return result[1];
   }
 
-  async countPending(tx?: Tx): Promise<number> {
-    const rows: { n: string }[] = await managerOf(this.dataSource, tx).query(
+  async countPending(db: Db): Promise<number> {
+    const rows: { n: string }[] = await managerOf(this.dataSource, db).query(
       'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
     );
     return Number(rows[0]?.n ?? 0);

@@ -88,15 +88,11 @@ export class LockoutService {
     meta: RequestMeta,
   ): Promise<void> {
     const work = async (tx: Tx): Promise<void> => {
-      await this.audit.record(
-        'security.lockout',
-        {
-          targetUserId: userId,
-          details: { failures: locked.failures, locked_until: locked.lockedUntil.toISOString() },
-          meta,
-        },
-        tx,
-      );
+      await this.audit.record(tx, 'security.lockout', {
+        targetUserId: userId,
+        details: { failures: locked.failures, locked_until: locked.lockedUntil.toISOString() },
+        meta,
+      });
       if (userId !== null) {
         await this.events.record(
           tx,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { User } from '#src/modules/users/user.entity.js';
 import { Badge } from './badge.entity.js';
 import { LearningGoal } from './learning-goal.entity.js';
@@ -23,7 +23,7 @@ export class ProfileExtrasRepository {
    * Locks the owner's row (FOR SHARE) while it is not erased, so an insert cannot slip in
    * after an erasure deleted the extras; false when the user is missing or erased.
    */
-  async lockLiveOwner(userId: string, tx: Tx): Promise<boolean> {
+  async lockLiveOwner(tx: Tx, userId: string): Promise<boolean> {
     const owner = await tx.manager
       .createQueryBuilder(User, 'u')
       .select('u.id')
@@ -33,7 +33,7 @@ export class ProfileExtrasRepository {
     return owner !== null;
   }
 
-  async insertBadge(data: NewBadge, tx: Tx): Promise<Badge> {
+  async insertBadge(tx: Tx, data: NewBadge): Promise<Badge> {
     const result = await tx.manager.insert(Badge, data);
     const id = (result.identifiers[0] as { id: string }).id;
     return (await tx.manager.findOne(Badge, { where: { id } })) as Badge;
@@ -49,7 +49,7 @@ export class ProfileExtrasRepository {
     return { items, total };
   }
 
-  async insertGoal(data: NewGoal, tx: Tx): Promise<LearningGoal> {
+  async insertGoal(tx: Tx, data: NewGoal): Promise<LearningGoal> {
     const result = await tx.manager.insert(LearningGoal, data);
     const id = (result.identifiers[0] as { id: string }).id;
     return (await tx.manager.findOne(LearningGoal, { where: { id } })) as LearningGoal;
@@ -91,8 +91,8 @@ export class ProfileExtrasRepository {
     return { badges, goals };
   }
 
-  async deleteAllOfUser(userId: string, tx?: Tx): Promise<void> {
-    const manager = managerOf(this.dataSource, tx);
+  async deleteAllOfUser(db: Db, userId: string): Promise<void> {
+    const manager = managerOf(this.dataSource, db);
     await manager.delete(Badge, { userId });
     await manager.delete(LearningGoal, { userId });
   }

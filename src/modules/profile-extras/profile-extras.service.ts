@@ -63,17 +63,14 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
       ]);
     }
     const badge = await this.transactions.run(async (tx) => {
-      await this.lockOwner(userId, tx);
-      return this.extras.insertBadge(
-        {
-          userId,
-          name: dto.name,
-          description: dto.description ?? null,
-          iconUrl: dto.icon_url ?? null,
-          ...(dateAchieved === undefined ? {} : { dateAchieved }),
-        },
-        tx,
-      );
+      await this.lockOwner(tx, userId);
+      return this.extras.insertBadge(tx, {
+        userId,
+        name: dto.name,
+        description: dto.description ?? null,
+        iconUrl: dto.icon_url ?? null,
+        ...(dateAchieved === undefined ? {} : { dateAchieved }),
+      });
     });
     return toBadgeResponse(badge);
   }
@@ -89,17 +86,14 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
     assertMayWrite(actor, userId, GOAL_WRITERS);
     await this.requireUser(userId);
     const goal = await this.transactions.run(async (tx) => {
-      await this.lockOwner(userId, tx);
-      return this.extras.insertGoal(
-        {
-          userId,
-          title: dto.title,
-          description: dto.description ?? null,
-          status: dto.status ?? 'in-progress',
-          streakCount: dto.streak_count ?? 0,
-        },
-        tx,
-      );
+      await this.lockOwner(tx, userId);
+      return this.extras.insertGoal(tx, {
+        userId,
+        title: dto.title,
+        description: dto.description ?? null,
+        status: dto.status ?? 'in-progress',
+        streakCount: dto.streak_count ?? 0,
+      });
     });
     return toGoalResponse(goal);
   }
@@ -134,7 +128,7 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
   }
 
   eraseFor(tx: Tx, userId: string): Promise<void> {
-    return this.extras.deleteAllOfUser(userId, tx);
+    return this.extras.deleteAllOfUser(tx, userId);
   }
 
   /** Missing and erased users are USER_1101. */
@@ -143,8 +137,8 @@ export class ProfileExtrasService implements OnModuleInit, PersonalDataContribut
   }
 
   /** Re-checks inside the write's transaction, holding the owner row against a concurrent erasure. */
-  private async lockOwner(userId: string, tx: Tx): Promise<void> {
-    if (!(await this.extras.lockLiveOwner(userId, tx))) throw new AppException('USER_1101');
+  private async lockOwner(tx: Tx, userId: string): Promise<void> {
+    if (!(await this.extras.lockLiveOwner(tx, userId))) throw new AppException('USER_1101');
   }
 }
 

@@ -38,14 +38,15 @@ export class SessionRevocationService {
     audit?: { actorId: string; meta: RequestMeta },
   ): Promise<void> {
     const revoked = await this.transactions.runForUser(userId, async (tx) => {
-      const done = await this.sessions.revoke(ids, reason, tx);
+      const done = await this.sessions.revoke(tx, ids, reason);
       if (done.length > 0) await this.sessions.recordLogout(tx, userId, done, reason);
       if (audit !== undefined) {
-        await this.audit.record(
-          'session.revoke',
-          { actorId: audit.actorId, targetUserId: userId, details: { session_ids: ids }, meta: audit.meta },
-          tx,
-        );
+        await this.audit.record(tx, 'session.revoke', {
+          actorId: audit.actorId,
+          targetUserId: userId,
+          details: { session_ids: ids },
+          meta: audit.meta,
+        });
       }
       return done;
     });
@@ -55,7 +56,7 @@ export class SessionRevocationService {
   /** Ends every session of the user. */
   async endAll(userId: string, reason: string): Promise<void> {
     const revoked = await this.transactions.runForUser(userId, async (tx) => {
-      const ids = await this.sessions.revokeAllForUser(userId, reason, tx);
+      const ids = await this.sessions.revokeAllForUser(tx, userId, reason);
       if (ids.length > 0) await this.sessions.recordLogout(tx, userId, ids, reason);
       return ids;
     });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { managerOf, type Tx } from '#src/database/transaction.js';
+import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
 
 export interface NewSession {
@@ -22,8 +22,8 @@ export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Inserts a session; the id and timestamps come back with the same statement. */
-  async insert(data: NewSession, tx?: Tx): Promise<Session> {
-    const rows: { id: string; created_at: Date; last_used_at: Date }[] = await managerOf(this.dataSource, tx).query(
+  async insert(db: Db, data: NewSession): Promise<Session> {
+    const rows: { id: string; created_at: Date; last_used_at: Date }[] = await managerOf(this.dataSource, db).query(
       `INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
        VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at`,
       [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt],
@@ -40,7 +40,7 @@ export class SessionsRepository {
   }
 
   /** Revokes a user's live sessions beyond the newest `keep`, in one statement. */
-  async evictBeyond(userId: string, keep: number, tx: Tx): Promise<string[]> {
+  async evictBeyond(tx: Tx, userId: string, keep: number): Promise<string[]> {
     const result: [{ id: string }[], number] = await tx.manager.query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = 'session_limit'
        WHERE id IN (
@@ -52,13 +52,13 @@ export class SessionsRepository {
     return result[0].map((r) => r.id);
   }
 
-  findById(id: string, tx?: Tx): Promise<Session | null> {
-    return managerOf(this.dataSource, tx).findOne(Session, { where: { id } });
+  findById(db: Db, id: string): Promise<Session | null> {
+    return managerOf(this.dataSource, db).findOne(Session, { where: { id } });
   }
 
   /** Live sessions of a user, newest first. */
-  listActive(userId: string, tx?: Tx): Promise<Session[]> {
-    return managerOf(this.dataSource, tx)
+  listActive(db: Db, userId: string): Promise<Session[]> {
+    return managerOf(this.dataSource, db)
       .createQueryBuilder(Session, 's')
       .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > now()', { userId })
       .orderBy('s.created_at', 'DESC')
@@ -99,8 +99,8 @@ export class SessionsRepository {
     return rows[0] ?? null;
   }
 
-  async findSpent(hash: string, tx?: Tx): Promise<{ sessionId: string; userId: string } | null> {
-    const rows: { session_id: string; user_id: string }[] = await managerOf(this.dataSource, tx).query(
+  async findSpent(db: Db, hash: string): Promise<{ sessionId: string; userId: string } | null> {
+    const rows: { session_id: string; user_id: string }[] = await managerOf(this.dataSource, db).query(
       `SELECT t.session_id, s.user_id FROM spent_refresh_tokens t JOIN sessions s ON s.id = t.session_id
        WHERE t.token_hash = $1`,
       [hash],
@@ -110,9 +110,9 @@ export class SessionsRepository {
   }
 
   /** Revokes the given sessions (those still live); returns the ids actually revoked. */
-  async revoke(ids: string[], reason: string, tx?: Tx): Promise<string[]> {
+  async revoke(db: Db, ids: string[], reason: string): Promise<string[]> {
     if (ids.length === 0) return [];
-    const result: [{ id: string }[], number] = await managerOf(this.dataSource, tx).query(
+    const result: [{ id: string }[], number] = await managerOf(this.dataSource, db).query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
        WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL RETURNING id`,
       [ids, reason],
@@ -120,8 +120,8 @@ export class SessionsRepository {
     return result[0].map((r) => r.id);
   }
 
-  async revokeAllForUser(userId: string, reason: string, exceptId: string | null, tx?: Tx): Promise<string[]> {
-    const result: [{ id: string }[], number] = await managerOf(this.dataSource, tx).query(
+  async revokeAllForUser(db: Db, userId: string, reason: string, exceptId: string | null): Promise<string[]> {
+    const result: [{ id: string }[], number] = await managerOf(this.dataSource, db).query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
        WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING id`,
       [userId, reason, exceptId],
@@ -130,7 +130,7 @@ export class SessionsRepository {
   }
 
   /** Erasure: the user's sessions (all revoked by then) keep their times, not the client's address or agent. */
-  async forgetClientDetails(userId: string, tx: Tx): Promise<void> {
+  async forgetClientDetails(tx: Tx, userId: string): Promise<void> {
     await tx.manager.query(
       `UPDATE sessions SET ip_address = NULL, user_agent = NULL
        WHERE user_id = $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL)`,

@@ -4,7 +4,7 @@ import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { DurableDelete } from '#src/kv/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
-import type { Tx } from '#src/database/transaction.js';
+import { AUTOCOMMIT, type Db, type Tx } from '#src/database/transaction.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import type { SessionDto } from './dto/session.dto.js';
 import { Session } from './session.entity.js';
@@ -47,17 +47,14 @@ export class SessionsService {
     input: { userId: string; ip: string | null; userAgent: string | null },
   ): Promise<{ session: Session; refreshToken: string; evicted: string[] }> {
     const refreshToken = newOpaqueToken();
-    const session = await this.repository.insert(
-      {
-        userId: input.userId,
-        refreshTokenHash: hashToken(refreshToken),
-        ipAddress: input.ip,
-        userAgent: input.userAgent,
-        expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
-      },
-      tx,
-    );
-    const evicted = await this.repository.evictBeyond(input.userId, this.config.sessions.maxPerUser, tx);
+    const session = await this.repository.insert(tx, {
+      userId: input.userId,
+      refreshTokenHash: hashToken(refreshToken),
+      ipAddress: input.ip,
+      userAgent: input.userAgent,
+      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+    });
+    const evicted = await this.repository.evictBeyond(tx, input.userId, this.config.sessions.maxPerUser);
     return { session, refreshToken, evicted };
   }
 
@@ -85,20 +82,20 @@ export class SessionsService {
   /** Was this hash spent before? Then the session it belonged to is revoked (reuse detection). */
   async detectReuse(refreshToken: string): Promise<{ sessionId: string; userId: string } | null> {
     if (!isOpaqueTokenShape(refreshToken)) return null;
-    return this.repository.findSpent(hashToken(refreshToken));
+    return this.repository.findSpent(AUTOCOMMIT, hashToken(refreshToken));
   }
 
-  async revoke(ids: string[], reason: string, tx?: Tx): Promise<string[]> {
-    return this.repository.revoke(ids, reason, tx);
+  async revoke(db: Db, ids: string[], reason: string): Promise<string[]> {
+    return this.repository.revoke(db, ids, reason);
   }
 
-  async revokeAllForUser(userId: string, reason: string, tx?: Tx, exceptId: string | null = null): Promise<string[]> {
-    return this.repository.revokeAllForUser(userId, reason, exceptId, tx);
+  async revokeAllForUser(db: Db, userId: string, reason: string, exceptId: string | null = null): Promise<string[]> {
+    return this.repository.revokeAllForUser(db, userId, reason, exceptId);
   }
 
   /** Erasure, inside its transaction: the IP and user agent of every session of the user go. */
   forgetClientDetails(tx: Tx, userId: string): Promise<void> {
-    return this.repository.forgetClientDetails(userId, tx);
+    return this.repository.forgetClientDetails(tx, userId);
   }
 
   /** After a revocation commits: drop the Redis keys so the next request on any pod is refused. */
@@ -131,7 +128,7 @@ export class SessionsService {
   }
 
   async list(userId: string, currentSessionId: string): Promise<SessionDto[]> {
-    const sessions = await this.repository.listActive(userId);
+    const sessions = await this.repository.listActive(AUTOCOMMIT, userId);
     return sessions.map((s) => ({
       id: s.id,
       created_at: s.createdAt.toISOString(),
@@ -144,7 +141,7 @@ export class SessionsService {
   }
 
   findById(id: string): Promise<Session | null> {
-    return this.repository.findById(id);
+    return this.repository.findById(AUTOCOMMIT, id);
   }
 
   listAllForExport(userId: string): Promise<Session[]> {

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { canonicalIdentifier, canonicalUsername } from '#src/common/text/identifiers.js';
-import type { Tx } from '#src/database/transaction.js';
+import { AUTOCOMMIT, type Db, type Tx } from '#src/database/transaction.js';
 import { PasswordHasher } from '#src/modules/auth/passwords/password-hasher.service.js';
 import { accountSubject } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
-import type { PublicUserDto, RegisterRequestDto, UserResponseDto } from './dto/user.dto.js';
+import type { RegisterRequestDto, UserResponseDto, UserViewDto } from './dto/user.dto.js';
 import { type CreateSource, UserCreationService } from './user-creation.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
 import { UserCache } from './user-cache.js';
@@ -51,19 +51,20 @@ export class AccountsService {
     return this.queries.findOrNull(id);
   }
 
-  getByUsername(username: string, viewer: Viewer | null): Promise<UserResponseDto | PublicUserDto> {
+  getByUsername(username: string, viewer: Viewer | null): Promise<UserViewDto> {
     return this.queries.getByUsername(username, viewer);
   }
 
   /** The user with its password hash, for credential checks; erased users are not found. */
   async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
-    if (login.email !== undefined) return this.users.findForLogin({ email: canonicalIdentifier(login.email) });
+    if (login.email !== undefined)
+      return this.users.findForLogin(AUTOCOMMIT, { email: canonicalIdentifier(login.email) });
     const username = canonicalUsername(login.username ?? '');
-    return username === null ? null : this.users.findForLogin({ username });
+    return username === null ? null : this.users.findForLogin(AUTOCOMMIT, { username });
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findByEmail(canonicalIdentifier(email));
+    return this.users.findByEmail(AUTOCOMMIT, canonicalIdentifier(email));
   }
 
   /**
@@ -73,7 +74,7 @@ export class AccountsService {
   async assertPassword(userId: string, password: string, meta: RequestMeta): Promise<void> {
     const subject = accountSubject(userId);
     await this.lockout.assertNotLocked(subject);
-    const hash = await this.users.findHashById(userId);
+    const hash = await this.users.findHashById(AUTOCOMMIT, userId);
     const { valid } = hash === null ? { valid: false } : await this.hasher.verify(hash, password);
     if (!valid) {
       await this.lockout.recordFailure(subject, userId, meta);
@@ -82,17 +83,27 @@ export class AccountsService {
     await this.lockout.clear(subject);
   }
 
-  /** Sets a new password hash inside `tx` (password change, reset). */
-  async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<void> {
-    await this.users.set(userId, { passwordHash: hash }, tx);
+  /** The stored password hash (null for an unknown id), for the password-history check of a reset. */
+  passwordHashOf(userId: string): Promise<string | null> {
+    return this.users.findHashById(AUTOCOMMIT, userId);
+  }
+
+  /**
+   * Sets a new password hash inside `tx` (password change, reset), whose user lock makes the
+   * read and the write one step; returns the hash it replaced, for the password history.
+   */
+  async setPasswordHash(tx: Tx, userId: string, hash: string): Promise<string | null> {
+    const replaced = await this.users.findHashById(tx, userId);
+    await this.users.set(tx, userId, { passwordHash: hash });
+    return replaced;
   }
 
   /** Stamps the login, and stores the rehash when the stored hash needed one. */
   async markLoggedIn(tx: Tx, userId: string, rehash: string | null): Promise<void> {
     await this.users.set(
+      tx,
       userId,
       rehash === null ? { lastLoginAt: new Date() } : { lastLoginAt: new Date(), passwordHash: rehash },
-      tx,
     );
   }
 
@@ -101,17 +112,17 @@ export class AccountsService {
    * USER_1007 when the account's address is no longer the one the link was mailed to.
    */
   async markVerified(tx: Tx, userId: string, email: string): Promise<User> {
-    const current = await this.users.findById(userId, tx);
+    const current = await this.users.findById(tx, userId);
     if (current === null || current.deletedAt !== null || current.email !== email) {
       throw new AppException('USER_1007');
     }
-    const user = await this.users.update(userId, { isVerified: true }, tx);
+    const user = await this.users.update(tx, userId, { isVerified: true });
     if (user === null) throw new AppException('USER_1101');
     return user;
   }
 
-  addLoginHistory(tx: Tx | undefined, entry: LoginHistoryEntry): Promise<void> {
-    return this.users.addLoginHistory(entry, tx);
+  addLoginHistory(db: Db, entry: LoginHistoryEntry): Promise<void> {
+    return this.users.addLoginHistory(db, entry);
   }
 
   /** After a write commits: drop the cached user on every pod and the revoked sessions' keys. */

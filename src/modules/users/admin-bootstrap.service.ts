@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
-import { TransactionRunner } from '#src/database/transaction.js';
+import { AUTOCOMMIT, TransactionRunner } from '#src/database/transaction.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
 import { normaliseEmail } from './email.js';
 import { UserCache } from './user-cache.js';
@@ -26,11 +26,11 @@ export class AdminBootstrapService {
   async bootstrapAdmin(): Promise<void> {
     const { email, password } = this.config.admin;
     if (email === undefined || password === undefined) return;
-    if (await this.users.existsAdmin()) return;
-    const existing = await this.users.findByEmail(normaliseEmail(email));
+    if (await this.users.existsAdmin(AUTOCOMMIT)) return;
+    const existing = await this.users.findByEmail(AUTOCOMMIT, normaliseEmail(email));
     if (existing !== null) {
       await this.transactions.runForUser(existing.id, async (tx) => {
-        await this.users.update(existing.id, { role: 'admin', isActive: true }, tx);
+        await this.users.update(tx, existing.id, { role: 'admin', isActive: true });
         await this.events.record(
           tx,
           userEvent('user.role_changed', existing.id, {

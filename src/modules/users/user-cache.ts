@@ -4,6 +4,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { DurableDelete } from '#src/kv/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { cacheHits, cacheMisses } from '#src/metrics/metrics.js';
+import { SealedUserFields } from './sealed-user-fields.js';
 import type { User } from './user.entity.js';
 
 const key = (id: string): string => `user:${id}`;
@@ -19,7 +20,8 @@ type Stored = Omit<User, 'passwordHash'>;
  * per request for the session, and ioredis pipelines this GET into the same round trip,
  * so an L1 would save nothing and would serve a stale role on other pods until its TTL.
  * Concurrent misses for one id share one load (single flight); unknown ids are cached
- * negatively for 30 s; a Redis failure reads through to PostgreSQL.
+ * negatively for 30 s; a Redis failure reads through to PostgreSQL. Encrypted fields are
+ * cached sealed, as PostgreSQL stores them.
  */
 @Injectable()
 export class UserCache {
@@ -31,6 +33,7 @@ export class UserCache {
   constructor(
     @Inject(KV_STORE) private readonly kv: KvStore,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly sealed: SealedUserFields,
   ) {
     this.deletes = new DurableDelete(kv);
   }
@@ -46,7 +49,7 @@ export class UserCache {
     }
     if (raw !== null) {
       cacheHits.inc({ cache: 'user' });
-      return raw === MISSING ? null : revive(JSON.parse(raw) as Stored);
+      return raw === MISSING ? null : this.sealed.open(revive(JSON.parse(raw) as Stored));
     }
     cacheMisses.inc({ cache: 'user' });
     const pending = this.inflight.get(id);
@@ -60,7 +63,7 @@ export class UserCache {
     const gen = this.generation.get(id) ?? 0;
     const user = await load(id);
     if (redisUp && (this.generation.get(id) ?? 0) === gen) {
-      const value = user === null ? MISSING : JSON.stringify(strip(user));
+      const value = user === null ? MISSING : JSON.stringify(this.sealed.seal(strip(user)));
       const ttl = user === null ? NEGATIVE_TTL_SECONDS : this.config.cache.ttlSeconds;
       await this.kv.set(key(id), value, ttl).catch(() => undefined);
     }

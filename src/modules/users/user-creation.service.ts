@@ -55,11 +55,12 @@ export class UserCreationService {
         opts.source,
       );
       if (opts.actorId !== null) {
-        await this.audit.record(
-          'user.create',
-          { actorId: opts.actorId, targetUserId: user.id, details: { role: user.role }, meta: opts.meta },
-          tx,
-        );
+        await this.audit.record(tx, 'user.create', {
+          actorId: opts.actorId,
+          targetUserId: user.id,
+          details: { role: user.role },
+          meta: opts.meta,
+        });
       }
       return user;
     });
@@ -72,7 +73,7 @@ export class UserCreationService {
    * username is USER_1102 / USER_1105).
    */
   async insertWithEvent(tx: Tx, data: NewUser, source: CreateSource): Promise<User> {
-    const user = await this.users.insert(data, tx);
+    const user = await this.users.insert(tx, data);
     await this.events.record(
       tx,
       userEvent('user.created', user.id, {

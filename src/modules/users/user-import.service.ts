@@ -60,11 +60,12 @@ export class UserImportService {
           },
           'import',
         );
-        await this.audit.record(
-          'user.import',
-          { actorId, targetUserId: created.id, details: { hash_algorithm: checked.algorithm }, meta },
-          tx,
-        );
+        await this.audit.record(tx, 'user.import', {
+          actorId,
+          targetUserId: created.id,
+          details: { hash_algorithm: checked.algorithm },
+          meta,
+        });
         return created;
       });
       this.creation.countSignup('import');

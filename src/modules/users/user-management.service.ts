@@ -97,7 +97,7 @@ export class UserManagementService {
     let emailChange = null as EmailChange | null;
     const updated = await this.transactions.runForUser(id, async (tx) => {
       if (changes.isActive === false) await this.assertNotLastAdmin(tx, id);
-      const previous = changes.email === undefined ? null : await this.users.findById(id, tx);
+      const previous = changes.email === undefined ? null : await this.users.findById(tx, id);
       const emailChanged = previous !== null && previous.email !== changes.email;
       // A new address is unverified until its owner follows the link mailed to it; an admin
       // may say otherwise in the same request.
@@ -105,7 +105,7 @@ export class UserManagementService {
         changes.isVerified = false;
         if (previous.isVerified) fields.push('is_verified');
       }
-      const user = await this.users.update(id, changes, tx);
+      const user = await this.users.update(tx, id, changes);
       if (user === null) throw new AppException('USER_1101');
       if (emailChanged) {
         emailChange = { userId: id, previousEmail: previous.email, email: user.email, isVerified: user.isVerified };
@@ -116,9 +116,9 @@ export class UserManagementService {
           userEvent('user.updated', id, { user_id: id, updated_fields: fields, actor_id: actorId }),
         );
       }
-      if (changes.isActive === false) revoked = await this.sessions.revokeAllForUser(id, 'deactivated', tx);
+      if (changes.isActive === false) revoked = await this.sessions.revokeAllForUser(tx, id, 'deactivated');
       if (meta !== undefined) {
-        await this.audit.record('user.update', { actorId, targetUserId: id, details: { fields }, meta }, tx);
+        await this.audit.record(tx, 'user.update', { actorId, targetUserId: id, details: { fields }, meta });
       }
       if (revoked.length > 0) await this.sessions.recordLogout(tx, id, revoked, 'deactivated');
       return user;
@@ -132,10 +132,10 @@ export class UserManagementService {
     await this.queries.require(id);
     const updated = await this.transactions.runForUser(id, async (tx) => {
       // Read under the user's lock, so old_role is the role this change replaced.
-      const current = await this.users.findById(id, tx);
+      const current = await this.users.findById(tx, id);
       if (current === null) throw new AppException('USER_1101');
       if (role !== 'admin') await this.assertNotLastAdmin(tx, id);
-      const user = (await this.users.update(id, { role }, tx)) as User;
+      const user = (await this.users.update(tx, id, { role })) as User;
       if (current.role !== role) {
         await this.events.record(
           tx,
@@ -147,11 +147,12 @@ export class UserManagementService {
           }),
         );
       }
-      await this.audit.record(
-        'user.role_change',
-        { actorId, targetUserId: id, details: { old_role: current.role, new_role: role }, meta },
-        tx,
-      );
+      await this.audit.record(tx, 'user.role_change', {
+        actorId,
+        targetUserId: id,
+        details: { old_role: current.role, new_role: role },
+        meta,
+      });
       return user;
     });
     await this.accounts.afterWrite(id, []);
@@ -160,7 +161,7 @@ export class UserManagementService {
 
   /** Demoting, deactivating or erasing the last active admin would lock everyone out of the admin routes. */
   private async assertNotLastAdmin(tx: Tx, id: string): Promise<void> {
-    const standing = await this.users.adminStanding(id, tx);
+    const standing = await this.users.adminStanding(tx, id);
     if (standing.isAdmin && standing.others === 0) {
       throw new AppException('COMMON_1003', 'The last active admin cannot be demoted, deactivated or erased');
     }
@@ -176,32 +177,28 @@ export class UserManagementService {
     let revoked: string[] = [];
     await this.transactions.runForUser(id, async (tx) => {
       await this.assertNotLastAdmin(tx, id);
-      await this.users.update(
-        id,
-        {
-          ...erasedIdentity(id),
-          phone: null,
-          businessType: null,
-          businessNumber: null,
-          industry: null,
-          region: null,
-          isActive: false,
-          passwordHash: `!erased:${randomBytes(16).toString('hex')}`,
-          deletedAt: new Date(),
-        },
-        tx,
-      );
+      await this.users.update(tx, id, {
+        ...erasedIdentity(id),
+        phone: null,
+        businessType: null,
+        businessNumber: null,
+        industry: null,
+        region: null,
+        isActive: false,
+        passwordHash: `!erased:${randomBytes(16).toString('hex')}`,
+        deletedAt: new Date(),
+      });
       // The user row stays (anonymised), so FK cascades do not fire: badges, goals, one-time
       // tokens... go here. Sessions and the outbox are dependencies of this module, so they
       // are called directly (they cannot register without depending back on users).
       await this.personalData.eraseFor(tx, id);
-      await this.users.forgetLoginClientDetails(id, tx);
-      revoked = await this.sessions.revokeAllForUser(id, 'erased', tx);
+      await this.users.forgetLoginClientDetails(tx, id);
+      revoked = await this.sessions.revokeAllForUser(tx, id, 'erased');
       await this.sessions.forgetClientDetails(tx, id);
       await this.events.forgetPersonalData(tx, id);
       if (revoked.length > 0) await this.sessions.recordLogout(tx, id, revoked, 'erased');
       await this.events.record(tx, userEvent('user.deleted', id, { user_id: id, actor_id: actorId }));
-      await this.audit.record('user.delete', { actorId, targetUserId: id, details: {}, meta }, tx);
+      await this.audit.record(tx, 'user.delete', { actorId, targetUserId: id, details: {}, meta });
     });
     await this.accounts.afterWrite(id, revoked);
   }

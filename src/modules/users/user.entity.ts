@@ -22,7 +22,8 @@ export class User {
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 
-  @Column({ type: 'varchar', length: 32, nullable: true })
+  /** Stored sealed (AES-256-GCM, SealedUserFields); plain in memory. */
+  @Column({ type: 'text', nullable: true })
   phone!: string | null;
 
   @Column({ name: 'password_hash', type: 'text', select: false })
@@ -40,7 +41,8 @@ export class User {
   @Column({ name: 'business_type', type: 'varchar', length: 100, nullable: true })
   businessType!: string | null;
 
-  @Column({ name: 'business_number', type: 'varchar', length: 50, nullable: true })
+  /** Stored sealed, like phone. */
+  @Column({ name: 'business_number', type: 'text', nullable: true })
   businessNumber!: string | null;
 
   @Column({ type: 'varchar', length: 100, nullable: true })

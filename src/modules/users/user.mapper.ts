@@ -1,4 +1,4 @@
-import type { PublicUserDto, UserResponseDto } from './dto/user.dto.js';
+import type { UserResponseDto, UserViewDto } from './dto/user.dto.js';
 import type { User } from './user.entity.js';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -24,6 +24,7 @@ export function toUserResponse(user: User): UserResponseDto {
   };
 }
 
-export function toPublicUser(user: User): PublicUserDto {
+/** The public fields of `UserViewDto` only: what another signed-in user may see. */
+export function toPublicUser(user: User): UserViewDto {
   return { id: user.id, username: user.username, name: user.name, created_at: iso(user.createdAt) as string };
 }

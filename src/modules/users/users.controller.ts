@@ -2,13 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
-  ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiSecurity,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { AuthenticatedRequest, UserPrincipal } from '#src/common/auth/principal.js';
 import {
@@ -28,10 +26,12 @@ import {
   AdminUpdateUserRequestDto,
   ChangeRoleRequestDto,
   ListUsersQueryDto,
-  PublicUserDto,
   UpdateProfileRequestDto,
+  UserExportPageDto,
+  UserExportQueryDto,
   UserPageDto,
   UserResponseDto,
+  UserViewDto,
 } from './dto/user.dto.js';
 import { DeleteAccountRequestDto } from './dto/delete-account.dto.js';
 import { UserExportDto } from './dto/user-export.dto.js';
@@ -39,16 +39,11 @@ import { DataRightsService } from './data-rights.service.js';
 import { UserManagementService } from './user-management.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
 
-const userOrPublic = {
-  schema: { oneOf: [{ $ref: getSchemaPath(UserResponseDto) }, { $ref: getSchemaPath(PublicUserDto) }] },
-};
-
 const viewerOf = (req: AuthenticatedRequest): Viewer | null =>
   req.principal?.kind === 'user' ? { userId: req.principal.userId, role: req.principal.role } : null;
 
 @ApiTags('users')
 @ApiBearerAuth()
-@ApiExtraModels(UserResponseDto, PublicUserDto)
 @Controller('api/v1/users')
 export class UsersController {
   constructor(
@@ -104,24 +99,35 @@ export class UsersController {
   @Authenticated()
   @ApiSecurity('service-token')
   @ApiOperation({ summary: 'A user by username (bearer or X-Service-Token)' })
-  @ApiOkResponse(userOrPublic)
+  @ApiOkResponse({ type: UserViewDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  byUsername(
-    @Param('username') username: string,
-    @Req() req: AuthenticatedRequest,
-  ): Promise<UserResponseDto | PublicUserDto> {
+  byUsername(@Param('username') username: string, @Req() req: AuthenticatedRequest): Promise<UserViewDto> {
     return this.queries.getByUsername(username, viewerOf(req));
   }
 
+  @Get('export')
+  @ServiceToken('required')
+  @ApiSecurity('service-token')
+  @ApiOperation({
+    summary: 'Every user not erased, a page at a time in a stable order (X-Service-Token)',
+    description:
+      "The backfill path for event consumers (docs/events): page with `after` set to the previous page's `next_cursor` until it is null. Erased users are left out.",
+  })
+  @ApiOkResponse({ type: UserExportPageDto })
+  exportPage(@Query() query: UserExportQueryDto): Promise<UserExportPageDto> {
+    return this.queries.exportPage(query);
+  }
+
   @Get(':id')
+  @ServiceToken('allowed')
   @Authenticated()
-  @ApiOperation({ summary: 'A user: full for self and admin/moderator, public fields for others' })
-  @ApiOkResponse(userOrPublic)
+  @ApiSecurity('service-token')
+  @ApiOperation({
+    summary: 'A user: full for self, admin/moderator and X-Service-Token; public fields for others',
+  })
+  @ApiOkResponse({ type: UserViewDto })
   @ApiErrors('COMMON_1000', 'COMMON_1001', 'USER_1005', 'USER_1006', 'USER_1101')
-  byId(
-    @Param('id', UuidParam('id')) id: string,
-    @Req() req: AuthenticatedRequest,
-  ): Promise<UserResponseDto | PublicUserDto> {
+  byId(@Param('id', UuidParam('id')) id: string, @Req() req: AuthenticatedRequest): Promise<UserViewDto> {
     return this.queries.getById(id, viewerOf(req));
   }
 

@@ -8,6 +8,7 @@ import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { EmailChangeNotifier } from './email-change.notifier.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { DataRightsService } from './data-rights.service.js';
+import { SealedUserFields } from './sealed-user-fields.js';
 import { UserCache } from './user-cache.js';
 import { UserCreationService } from './user-creation.service.js';
 import { UserImportController } from './user-import.controller.js';
@@ -28,6 +29,7 @@ import { UsersRepository } from './users.repository.js';
   controllers: [UsersController, UserImportController],
   providers: [
     UsersRepository,
+    SealedUserFields,
     UserCache,
     UserCreationService,
     UserQueriesService,

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource } from 'typeorm';
-import { isUniqueViolation, managerOf, type Tx } from '#src/database/transaction.js';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { isUniqueViolation, managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { LoginHistory } from './login-history.entity.js';
+import { SealedUserFields } from './sealed-user-fields.js';
 import { type Role, User } from './user.entity.js';
 
 export interface UserListFilter {
@@ -40,33 +41,38 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sealed: SealedUserFields,
+  ) {}
 
-  findById(id: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx).findOne(User, { where: { id } });
+  async findById(db: Db, id: string): Promise<User | null> {
+    return this.opened(await managerOf(this.dataSource, db).findOne(User, { where: { id } }));
   }
 
-  findByEmail(email: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx).findOne(User, { where: { email } });
+  async findByEmail(db: Db, email: string): Promise<User | null> {
+    return this.opened(await managerOf(this.dataSource, db).findOne(User, { where: { email } }));
   }
 
-  findByUsername(username: string, tx?: Tx): Promise<User | null> {
-    return managerOf(this.dataSource, tx)
-      .createQueryBuilder(User, 'u')
-      .where('lower(u.username) = lower(:username)', { username })
-      .getOne();
+  async findByUsername(db: Db, username: string): Promise<User | null> {
+    return this.opened(
+      await managerOf(this.dataSource, db)
+        .createQueryBuilder(User, 'u')
+        .where('lower(u.username) = lower(:username)', { username })
+        .getOne(),
+    );
   }
 
   /** The user with the password hash, by email or username, for credential checks. */
-  findForLogin(login: { email?: string; username?: string }, tx?: Tx): Promise<User | null> {
-    const qb = managerOf(this.dataSource, tx).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
+  async findForLogin(db: Db, login: { email?: string; username?: string }): Promise<User | null> {
+    const qb = managerOf(this.dataSource, db).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
     if (login.email !== undefined) qb.where('u.email = :email', { email: login.email });
     else qb.where('lower(u.username) = lower(:username)', { username: login.username });
-    return qb.andWhere('u.deleted_at IS NULL').getOne();
+    return this.opened(await qb.andWhere('u.deleted_at IS NULL').getOne());
   }
 
-  async findHashById(id: string, tx?: Tx): Promise<string | null> {
-    const row = await managerOf(this.dataSource, tx)
+  async findHashById(db: Db, id: string): Promise<string | null> {
+    const row = await managerOf(this.dataSource, db)
       .createQueryBuilder(User, 'u')
       .select('u.passwordHash', 'hash')
       .where('u.id = :id', { id })
@@ -78,7 +84,7 @@ export class UsersRepository {
    * Whether `id` is an active admin, and how many other active admins there are, counted
    * under a lock that serialises every change that could remove an admin.
    */
-  async adminStanding(id: string, tx: Tx): Promise<{ isAdmin: boolean; others: number }> {
+  async adminStanding(tx: Tx, id: string): Promise<{ isAdmin: boolean; others: number }> {
     await tx.manager.query("SELECT pg_advisory_xact_lock(hashtext('user-service:admins'))");
     const rows: { is_admin: boolean | null; others: string }[] = await tx.manager.query(
       `SELECT (SELECT role = 'admin' AND is_active FROM users WHERE id = $1) AS is_admin,
@@ -88,35 +94,82 @@ export class UsersRepository {
     return { isAdmin: rows[0]?.is_admin === true, others: Number(rows[0]?.others ?? 0) };
   }
 
-  async existsAdmin(tx?: Tx): Promise<boolean> {
-    return managerOf(this.dataSource, tx).exists(User, { where: { role: 'admin', isActive: true } });
+  async existsAdmin(db: Db): Promise<boolean> {
+    return managerOf(this.dataSource, db).exists(User, { where: { role: 'admin', isActive: true } });
   }
 
   /** Inserts a user; a duplicate email or username becomes USER_1102 / USER_1105. */
-  async insert(data: NewUser, tx?: Tx): Promise<User> {
-    const manager = managerOf(this.dataSource, tx);
+  async insert(db: Db, data: NewUser): Promise<User> {
+    const manager = managerOf(this.dataSource, db);
     try {
-      const result = await manager.insert(User, data);
+      const result = await manager.insert(User, this.sealed.seal(data));
       const id = (result.identifiers[0] as { id: string }).id;
-      return (await manager.findOne(User, { where: { id } })) as User;
+      return this.opened(await manager.findOne(User, { where: { id } })) as User;
     } catch (error) {
       throw translateUniqueViolation(error);
     }
   }
 
   /** Writes columns without reading the row back (hot paths: login, password change). */
-  async set(id: string, changes: UserChanges, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).update(User, { id }, changes);
+  async set(db: Db, id: string, changes: UserChanges): Promise<void> {
+    await managerOf(this.dataSource, db).update(User, { id }, this.sealed.seal(changes));
   }
 
-  async update(id: string, changes: UserChanges, tx?: Tx): Promise<User | null> {
-    const manager = managerOf(this.dataSource, tx);
+  /**
+   * Writes the changes and reads the row back. A row whose encrypted fields are still under
+   * an old key (or from before encryption) is sealed again under the active one on the way:
+   * rotation also happens lazily, on write.
+   */
+  async update(db: Db, id: string, changes: UserChanges): Promise<User | null> {
+    const manager = managerOf(this.dataSource, db);
     try {
-      if (Object.keys(changes).length > 0) await manager.update(User, { id }, changes);
+      if (Object.keys(changes).length > 0) await manager.update(User, { id }, this.sealed.seal(changes));
     } catch (error) {
       throw translateUniqueViolation(error);
     }
-    return manager.findOne(User, { where: { id } });
+    const row = await manager.findOne(User, { where: { id } });
+    if (row === null) return null;
+    if (!this.sealed.isCurrent(row)) await this.reseal(manager, id, row);
+    return this.sealed.open(row);
+  }
+
+  /**
+   * `npm run keys:reencrypt`, one batch: the next `limit` users after `afterId` (by id) that
+   * hold an encrypted field; those not under the active key are sealed again. Returns the
+   * last id seen (null at the end) and how many rows were rewritten.
+   */
+  async resealBatch(afterId: string | null, limit: number): Promise<{ lastId: string | null; resealed: number }> {
+    const rows: { id: string; phone: string | null; business_number: string | null }[] = await this.dataSource.query(
+      `SELECT id, phone, business_number FROM users
+        WHERE ($1::uuid IS NULL OR id > $1::uuid) AND (phone IS NOT NULL OR business_number IS NOT NULL)
+        ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    let resealed = 0;
+    for (const row of rows) {
+      const stored = { phone: row.phone, businessNumber: row.business_number };
+      if (!this.sealed.isCurrent(stored) && (await this.reseal(this.dataSource.manager, row.id, stored))) resealed++;
+    }
+    return { lastId: rows.length < limit ? null : rows[rows.length - 1].id, resealed };
+  }
+
+  /**
+   * Seals the stored fields again under the active key, only if no other writer changed
+   * them since they were read (that writer sealed its own values): safe while pods run.
+   */
+  private async reseal(
+    manager: EntityManager,
+    id: string,
+    stored: Pick<User, 'phone' | 'businessNumber'>,
+  ): Promise<boolean> {
+    const fresh = this.sealed.seal(this.sealed.open({ phone: stored.phone, businessNumber: stored.businessNumber }));
+    // Raw SQL: a new key is not a change of the user, so updated_at stays.
+    const result: [unknown[], number] = await manager.query(
+      `UPDATE users SET phone = $2, business_number = $3
+        WHERE id = $1 AND phone IS NOT DISTINCT FROM $4 AND business_number IS NOT DISTINCT FROM $5`,
+      [id, fresh.phone, fresh.businessNumber, stored.phone, stored.businessNumber],
+    );
+    return result[1] > 0;
   }
 
   async list(filter: UserListFilter): Promise<{ items: User[]; total: number }> {
@@ -139,15 +192,23 @@ export class UsersRepository {
       .skip((filter.page - 1) * filter.limit)
       .take(filter.limit)
       .getManyAndCount();
-    return { items, total };
+    return { items: items.map((u) => this.sealed.open(u)), total };
   }
 
-  async addLoginHistory(entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>, tx?: Tx): Promise<void> {
-    await managerOf(this.dataSource, tx).insert(LoginHistory, entry);
+  /** Users not erased with an id after `afterId` (null: from the first), in id order, opened. */
+  async exportPage(db: Db, afterId: string | null, limit: number): Promise<User[]> {
+    const qb = managerOf(this.dataSource, db).createQueryBuilder(User, 'u').where('u.deleted_at IS NULL');
+    if (afterId !== null) qb.andWhere('u.id > :afterId', { afterId });
+    const rows = await qb.orderBy('u.id', 'ASC').limit(limit).getMany();
+    return rows.map((u) => this.sealed.open(u));
+  }
+
+  async addLoginHistory(db: Db, entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>): Promise<void> {
+    await managerOf(this.dataSource, db).insert(LoginHistory, entry);
   }
 
   /** Erasure: the user's login history keeps its times and outcomes, not where they came from. */
-  async forgetLoginClientDetails(userId: string, tx: Tx): Promise<void> {
+  async forgetLoginClientDetails(tx: Tx, userId: string): Promise<void> {
     await tx.manager.query(
       'UPDATE login_history SET ip = NULL, user_agent = NULL WHERE user_id = $1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)',
       [userId],
@@ -160,6 +221,10 @@ export class UsersRepository {
       order: { createdAt: 'DESC' },
       take: 1000,
     });
+  }
+
+  private opened(user: User | null): User | null {
+    return user === null ? null : this.sealed.open(user);
   }
 }
 

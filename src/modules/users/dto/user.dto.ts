@@ -1,14 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import {
   NO_CONTROL_CHARS,
   OptionalNonNull,
   PHONE_PATTERN,
   USERNAME_PATTERN,
+  toStrictInt,
   VISIBLE_TEXT_PATTERN,
 } from '#src/common/http/dto-rules.js';
 import { PageQueryDto } from '#src/common/http/page-query.dto.js';
+import { EXPORT_CURSOR_PATTERN } from '../export-cursor.policy.js';
 import { ROLES, type Role } from '../user.entity.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -187,11 +189,32 @@ export class UserResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at!: string | null;
 }
 
-export class PublicUserDto {
+/**
+ * A user as the caller may see them (GET /api/v1/users/{id}, GET /api/v1/users/by-username/
+ * {username}, the first version's GET /users/{username}): ONE schema whose private fields are
+ * optional, not a `oneOf` of the full and the public user. Those two overlap (every full user
+ * is also a valid public user), so generated clients either picked the public one and dropped
+ * the private fields or refused the answer as ambiguous. The public fields are always there;
+ * the private ones (all of `UserResponseDto`'s) are there for the user themself, admins,
+ * moderators and service tokens, and absent for anyone else (contract §1).
+ */
+export class UserViewDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: String, nullable: true }) username!: string | null;
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiPropertyOptional({ format: 'email', description: 'private: self, staff and services only' }) email?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) phone?: string | null;
+  @ApiPropertyOptional({ enum: ROLES, description: 'private' }) role?: string;
+  @ApiPropertyOptional({ description: 'private' }) is_active?: boolean;
+  @ApiPropertyOptional({ description: 'private' }) is_verified?: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_type?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) business_number?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) industry?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'private' }) region?: string | null;
+  @ApiPropertyOptional({ format: 'date-time', description: 'private' }) updated_at?: string;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'private' })
+  last_login_at?: string | null;
 }
 
 export class UserPageDto {
@@ -199,4 +222,41 @@ export class UserPageDto {
   @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
   @ApiProperty({ type: 'integer', minimum: 1 }) page!: number;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 100 }) limit!: number;
+}
+
+export const EXPORT_DEFAULT_LIMIT = 100;
+const EXPORT_MAX_LIMIT = 500;
+
+/** The users export's page: after the cursor of the previous page (none: from the start). */
+export class UserExportQueryDto {
+  @ApiPropertyOptional({
+    description: "the previous page's next_cursor (opaque); left out for the first page",
+    minLength: 23,
+    maxLength: 23,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(EXPORT_CURSOR_PATTERN, { message: 'after must be a next_cursor this service returned' })
+  after?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: EXPORT_MAX_LIMIT, default: EXPORT_DEFAULT_LIMIT })
+  @IsOptional()
+  @Transform(toStrictInt)
+  @IsInt()
+  @Min(1)
+  @Max(EXPORT_MAX_LIMIT)
+  limit?: number;
+}
+
+export class UserExportPageDto {
+  @ApiProperty({ type: [UserResponseDto], description: 'full users, erased ones left out, in id order' })
+  items!: UserResponseDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'pass as `after` for the next page; null on the last page',
+    pattern: EXPORT_CURSOR_PATTERN.source,
+  })
+  next_cursor!: string | null;
 }
