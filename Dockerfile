@@ -77,5 +77,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Node runs as PID 1 and handles SIGTERM itself (graceful shutdown, SHUTDOWN_TIMEOUT_MS).
 # Use `docker run --init` (compose: `init: true`) if a zombie-reaping init is wanted.
+# --import: the OpenTelemetry bootstrap, which loads nothing unless an OTLP endpoint is set
+# (OTEL_EXPORTER_OTLP_ENDPOINT; docs/operations.md, "Tracing").
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--import", "./dist/src/tracing/register.js", "dist/src/main.js"]

@@ -63,8 +63,15 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Starts dist/src/main.js in production mode against run.sh's PostgreSQL, Redis and Kafka. */
-export async function startService(extraEnv: Record<string, string> = {}): Promise<RunningService> {
+/**
+ * Starts dist/src/main.js in production mode against run.sh's PostgreSQL, Redis and Kafka.
+ * `main` runs another build (bench/tracing-cost.ts compares with the code before tracing);
+ * `tracingBootstrap: false` leaves out the `--import` of the tracing bootstrap.
+ */
+export async function startService(
+  extraEnv: Record<string, string> = {},
+  options: { main?: string; tracingBootstrap?: boolean } = {},
+): Promise<RunningService> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   const redisUrl = process.env.TEST_REDIS_URL;
   if (!adminUrl || !redisUrl) throw new Error('run through scripts/test-env/run.sh (npm run bench does)');
@@ -82,8 +89,13 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism() + 2));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  // The same V8 heap flags as `npm start` and the image (see docs/operations.md).
-  const child = spawn(process.execPath, [...V8_FLAGS, `${ROOT}dist/src/main.js`], {
+  // The same V8 heap flags and tracing bootstrap as `npm start` and the image (see
+  // docs/operations.md); tracing is on only when the bench's environment has OTEL_* set.
+  const otel = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_')),
+  );
+  const bootstrap = options.tracingBootstrap === false ? [] : ['--import', `${ROOT}dist/src/tracing/register.js`];
+  const child = spawn(process.execPath, [...V8_FLAGS, ...bootstrap, options.main ?? `${ROOT}dist/src/main.js`], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -105,6 +117,7 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
       MAX_SESSIONS_PER_USER: '1000',
       UV_THREADPOOL_SIZE: threadpool,
       ...argon2,
+      ...otel,
       ...extraEnv,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

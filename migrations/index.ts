@@ -4,6 +4,7 @@ import { CanonicalEmails1795400000000 } from './1795400000000-CanonicalEmails.js
 import { ErasureAndTokenBinding1796065353262 } from './1796065353262-ErasureAndTokenBinding.js';
 import { SealedFieldsAndPasswordHistory1796083886752 } from './1796083886752-SealedFieldsAndPasswordHistory.js';
 import { Mfa1796090000000 } from './1796090000000-Mfa.js';
+import { OutboxTraceContext1796500000000 } from './1796500000000-OutboxTraceContext.js';
 
 /** Every migration in order. Never edit one after it is committed; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ErasureAndTokenBinding1796065353262,
   SealedFieldsAndPasswordHistory1796083886752,
   Mfa1796090000000,
+  OutboxTraceContext1796500000000,
 ];

@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { clientErrorHandler, frameworkErrors } from './common/http/client-error.js';
 import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
+import { activeTraceparent } from './common/tracing/trace-context.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
@@ -58,10 +59,13 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     frameworkErrors,
   });
   // Runs before Nest middleware, which sees only the raw request: nestjs-pino's binding
-  // middleware finds the request's logger there. The request id is echoed on every answer.
+  // middleware finds the request's logger there. The request id is echoed on every answer,
+  // and so is the request's trace (W3C `traceparent`) when tracing is on.
   adapter.setOnRequestHook((request, reply, done) => {
     (request.raw as { log?: unknown }).log = request.log;
     void reply.header('x-request-id', request.id);
+    const traceparent = activeTraceparent();
+    if (traceparent !== undefined) void reply.header('traceparent', traceparent);
     done();
   });
   let app: NestFastifyApplication;

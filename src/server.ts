@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { shutdownTracing } from './tracing/tracing-lifecycle.js';
 
 /** Starts the service: config, app, listener, and a graceful stop on SIGTERM/SIGINT. */
 export async function start(): Promise<void> {
@@ -34,6 +35,8 @@ export async function start(): Promise<void> {
     timer.unref();
     running
       .close()
+      // The relay's last producer spans are ended by then: export them before exiting.
+      .then(() => shutdownTracing())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         process.stderr.write(`shutdown failed: ${String(error)}\n`);

@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { waitFor } from './wait.js';
 
 const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+/** The tracing bootstrap, `--import`ed before main as `npm start` and the image do. */
+export const TRACING_REGISTER = new URL('../../src/tracing/register.js', import.meta.url).pathname;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -29,12 +31,13 @@ export interface ServiceProcess {
 
 /**
  * The built service (`node dist/src/main.js`) in a child process with only the given
- * environment (plus PATH and HOME), on free loopback ports unless PORT and METRICS_PORT are given.
+ * environment (plus PATH and HOME), on free loopback ports unless PORT and METRICS_PORT are
+ * given; `nodeArgs` go before the script (`['--import', TRACING_REGISTER]`).
  */
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = env.PORT ?? String(await freePort());
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { pino, type Logger } from 'pino';
+import { activeTraceIds } from '#src/common/tracing/trace-context.js';
 import { serializeError } from './log-errors.js';
 
 /** Paths whose values never reach a log line. */
@@ -31,6 +32,9 @@ export function rootLogger(level: string): Logger {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
+    // trace_id and span_id of the active span on every line written inside a traced
+    // request (or relay step); nothing without tracing, where no span is ever active.
+    mixin: () => activeTraceIds() ?? {},
   });
   return root;
 }

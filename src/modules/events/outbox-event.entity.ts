@@ -36,4 +36,11 @@ export class OutboxEvent {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /**
+   * The W3C trace context (`{traceparent, tracestate?}`) of the request that recorded the
+   * event; the relay's Kafka producer span continues it. Null when tracing is off.
+   */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true })
+  traceContext!: Record<string, string> | null;
 }

@@ -9,13 +9,15 @@ export interface PendingOutboxRow {
   aggregateId: string;
   payload: Record<string, unknown>;
   occurredAt: Date;
+  /** The recording request's W3C trace context, null without tracing (and on older rows). */
+  traceContext?: Record<string, string> | null;
 }
 
 /** One Kafka record: key = user id, value = the JSON envelope, headers for routing without parsing. */
 export interface OutboxMessage {
   key: string;
   value: string;
-  headers: { event_type: string; version: string; event_id: string };
+  headers: { event_type: string; version: string; event_id: string; traceparent?: string; tracestate?: string };
 }
 
 export function toEnvelope(row: PendingOutboxRow): EventEnvelope {

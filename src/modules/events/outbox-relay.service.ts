@@ -2,8 +2,9 @@ import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationB
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { KafkaEventProducer } from './kafka-producer.js';
-import { relayBackoffMs, toKafkaMessage } from './outbox-message.js';
+import { relayBackoffMs } from './outbox-message.js';
 import { OutboxMetrics } from './outbox-metrics.js';
+import { publishTraced } from './outbox-tracing.js';
 import { OutboxRepository, type RelayBatchResult } from './outbox.repository.js';
 import type { DependencyState, RelayStatus } from './relay-status.js';
 
@@ -111,7 +112,9 @@ export class OutboxRelay implements RelayStatus, OnApplicationBootstrap, BeforeA
     }
     let result: RelayBatchResult;
     try {
-      result = await this.outbox.relayBatch(this.batchSize, (rows) => producer.publish(rows.map(toKafkaMessage)));
+      result = await this.outbox.relayBatch(this.batchSize, (rows) =>
+        publishTraced(producer.topic, rows, (messages) => producer.publish(messages)),
+      );
     } catch (error) {
       return this.databaseFailed(error);
     }
@@ -192,7 +195,9 @@ export class OutboxRelay implements RelayStatus, OnApplicationBootstrap, BeforeA
     while (Date.now() < deadline) {
       let result: RelayBatchResult;
       try {
-        result = await this.outbox.relayBatch(this.batchSize, (rows) => producer.publish(rows.map(toKafkaMessage)));
+        result = await this.outbox.relayBatch(this.batchSize, (rows) =>
+          publishTraced(producer.topic, rows, (messages) => producer.publish(messages)),
+        );
       } catch (error) {
         this.logger.warn({ err: error }, 'outbox relay: could not flush on shutdown');
         return;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { captureTraceContext } from '#src/common/tracing/trace-context.js';
 import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { OutboxEvent } from './outbox-event.entity.js';
 import type { PendingOutboxRow } from './outbox-message.js';
@@ -35,6 +36,7 @@ interface PendingRowRecord {
   aggregate_id: string;
   payload: Record<string, unknown>;
   occurred_at: Date;
+  trace_context: Record<string, string> | null;
 }
 
 @Injectable()
@@ -45,9 +47,12 @@ export class OutboxRepository {
    * Inserts the events inside the caller's transaction: they commit or vanish with the change.
    * The bigserial id is drawn here; transactions that change the same user row are
    * serialised by that row's lock, so their ids follow their commit order.
+   * Each row keeps the trace context active here (the request's, when tracing is on) for
+   * the relay to continue.
    */
   async insert(tx: Tx, events: UserEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const traceContext = captureTraceContext();
     await tx.manager.insert(
       OutboxEvent,
       events.map((e) => ({
@@ -55,6 +60,7 @@ export class OutboxRepository {
         eventType: e.type,
         aggregateId: e.userId,
         payload: e.data,
+        traceContext,
       })) as QueryDeepPartialEntity<OutboxEvent>[],
     );
   }
@@ -102,7 +108,7 @@ export class OutboxRepository {
       if (lock?.locked !== true) return { kind: 'busy' };
       await manager.query(`SET LOCAL idle_in_transaction_session_timeout = ${RELAY_IDLE_IN_TRANSACTION_MS}`);
       const records = await manager.query<PendingRowRecord[]>(
-        `SELECT id, event_id, event_type, aggregate_id, payload, occurred_at
+        `SELECT id, event_id, event_type, aggregate_id, payload, occurred_at, trace_context
            FROM outbox_events
           WHERE published_at IS NULL
           ORDER BY id
@@ -155,6 +161,7 @@ function toPendingRow(r: PendingRowRecord): PendingOutboxRow {
     aggregateId: r.aggregate_id,
     payload: r.payload,
     occurredAt: r.occurred_at,
+    traceContext: r.trace_context,
   };
 }
 
