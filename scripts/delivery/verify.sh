@@ -233,12 +233,13 @@ fi
 expect Dockerfile "Dockerfile: multi-stage, npm ci, build, production deps, non-root, healthcheck, CMD" \
   '^FROM .* AS deps' '^FROM .* AS build' '^FROM .* AS runtime' 'npm ci$' 'npm run build' 'npm ci --omit=dev' \
   '^USER (node|1000)' '^EXPOSE 8000 9464$' '^HEALTHCHECK ' '/health/liveness' 'NODE_ENV=production' 'UV_THREADPOOL_SIZE=' \
-  '^CMD \["node", "dist/src/main.js"\]'
+  '^CMD \["node", "--import", "./dist/src/tracing/register.js", "dist/src/main.js"\]'
 if [[ -f package.json ]]; then
   pkg_check() {
     node -e '
       const p = require("./package.json"), s = p.scripts || {}, errs = [];
-      if (s["start:prod"] && s["start:prod"] !== "node dist/src/main.js") errs.push("start:prod is " + s["start:prod"] + ", Dockerfile CMD runs dist/src/main.js");
+      const cmd = "node --import ./dist/src/tracing/register.js dist/src/main.js";
+      if (s["start:prod"] && s["start:prod"] !== cmd) errs.push("start:prod is " + s["start:prod"] + ", Dockerfile CMD runs " + cmd);
       if (s["migration:run"] && s["migration:run"] !== "node dist/src/database/migrate.js") errs.push("migration:run is " + s["migration:run"] + ", the migration Job runs dist/src/database/migrate.js");
       if (!s.build) errs.push("no build script (the Dockerfile runs npm run build)");
       if (errs.length) { console.error(errs.join("\n")); process.exit(1); }'
@@ -248,8 +249,8 @@ fi
 expect .dockerignore ".dockerignore: node_modules, dist, data, .git, .env*, coverage" \
   '^node_modules$' '^dist$' '^data$' '^\.git$' '^\.env$' '^\.env\.\*$' '^coverage$'
 if [[ -f dist/src/main.js ]]; then
-  check "build output: dist/src/main.js and dist/src/database/migrate.js exist (image CMD, migration Job)" \
-    test -f dist/src/database/migrate.js
+  check "build output: dist/src/main.js, tracing/register.js and database/migrate.js exist (image CMD, migration Job)" \
+    test -f dist/src/database/migrate.js -a -f dist/src/tracing/register.js
 else
   skip "build output: dist/src/main.js (the image's CMD)" "dist/ absent: run 'npm run build' first"
 fi

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OutboxMessage, PendingOutboxRow } from './outbox-message.js';
 import { publishTraced } from './outbox-tracing.js';
+import { EVENT_VERSION } from './user-events.js';
 
 const row = (traceContext: Record<string, string> | null): PendingOutboxRow => ({
   id: '1',
@@ -29,14 +30,14 @@ describe('publishTraced without the SDK', () => {
     );
     assert.deepEqual(sent[0]?.headers, {
       event_type: 'user.created',
-      version: '1.0.0',
+      version: EVENT_VERSION,
       event_id: '0b9d1a3e-2a6f-4a57-9a43-5a3c0d1b2e4f',
       traceparent: TRACEPARENT,
       tracestate: 'vendor=1',
     });
     assert.deepEqual(sent[1]?.headers, {
       event_type: 'user.created',
-      version: '1.0.0',
+      version: EVENT_VERSION,
       event_id: '0b9d1a3e-2a6f-4a57-9a43-5a3c0d1b2e4f',
     });
   });
