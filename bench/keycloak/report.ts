@@ -52,6 +52,8 @@ const times = (n: number): string => `${n.toFixed(1)}×`;
 /** "1.2× (1.1–1.4× per run)": the ratio of the medians, and the spread of the per-run ratios. */
 function ratio(ours: number[], theirs: number[], oursOverTheirs: boolean): string {
   const r = (a: number, b: number): number => (oursOverTheirs ? a / b : b / a);
+  // No completed request in a window (a server slower than the window): no ratio.
+  if ([...ours, ...theirs].some((v) => v === 0)) return '–';
   const main = times(r(median(ours), median(theirs)));
   if (ours.length < 2) return main;
   const per = ours.map((o, i) => r(o, theirs[i]));
@@ -59,6 +61,7 @@ function ratio(ours: number[], theirs: number[], oursOverTheirs: boolean): strin
 }
 
 function rate(runs: Measured[]): string {
+  if (median(runs.map((m) => m.rps)) === 0) return 'no request completed within the window';
   return `${num(median(runs.map((m) => m.rps)), 1)}/s, p99 ${num(median(runs.map((m) => m.p99)))} ms`;
 }
 
@@ -93,7 +96,7 @@ export function renderTable(
       label,
       `${(median(o) / 1000).toFixed(1)} s`,
       `${(median(t) / 1000).toFixed(1)} s`,
-      `${ratio(o, t, false)} faster`,
+      `${ratio(o, t, false)} faster`.replace('– faster', '–'),
     ]);
   };
   throughput(`login, argon2id ${costs[0].label} (Keycloak's default cost)`, (r) => r.loginLow);
@@ -112,7 +115,7 @@ export function renderTable(
       ours.map((r) => r.rssAfterMb),
       theirs.map((r) => r.rssAfterMb),
       false,
-    )} less`,
+    )} less`.replace('– less', '–'),
   ]);
 
   const s = m.settings;
