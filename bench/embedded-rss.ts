@@ -59,8 +59,9 @@ function mappings(pid: number): Mapping[] {
 }
 
 /**
- * PGlite's WebAssembly memory (128 MiB at least, grown in place) is the largest anonymous
- * mapping of the process: V8's heap spaces and malloc arenas come in far smaller pieces.
+ * PGlite's WebAssembly memory (128 MiB at least, grown in place) is one anonymous mapping
+ * of at least that size, and the most resident of those: V8's other large reservations
+ * (code range, cage) are mostly untouched, and its heap pages come in far smaller pieces.
  */
 function breakdown(pid: number): {
   wasmMb: number;
@@ -70,10 +71,7 @@ function breakdown(pid: number): {
   totalMb: number;
 } {
   const all = mappings(pid);
-  const wasm = all
-    .filter((m) => m.name === '[anon]')
-    .sort((a, b) => b.sizeMb - a.sizeMb)
-    .slice(0, 1);
+  const wasm = all.filter((m) => m.name === '[anon]' && m.sizeMb >= 128).slice(0, 1);
   // [heap]: malloc's main arena (Node's C++ side, OpenSSL, argon2's buffers).
   const malloc = all.filter((m) => m.name === '[heap]');
   const anon = all.filter((m) => !m.name.startsWith('/') && !wasm.includes(m) && !malloc.includes(m));
