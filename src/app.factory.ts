@@ -7,7 +7,7 @@ import { clientErrorHandler, frameworkErrors } from './common/http/client-error.
 import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { activeTraceparent } from './common/tracing/trace-context.js';
-import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
+import { InFlightHandlers } from './common/http/in-flight.js';
 import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
 import { trustProxyOption } from './common/http/client-ip.js';
@@ -86,8 +86,6 @@ export async function createApp(config: AppConfig, options: { serveMetrics?: boo
   }
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new UntrustedInputPipe(), createValidationPipe());
-  const inFlight = new InFlightInterceptor();
-  app.useGlobalInterceptors(inFlight);
   registerSecurityHeaders(app, config.http.corsOrigins);
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -95,6 +93,8 @@ export async function createApp(config: AppConfig, options: { serveMetrics?: boo
   registerJsonBody(fastify, config.http.bodyLimit);
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
+  const inFlight = new InFlightHandlers();
+  inFlight.register(fastify);
 
   setupSwagger(app, config.http.publicUrl, config.password);
   await app.init();
