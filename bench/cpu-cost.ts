@@ -9,6 +9,9 @@
  * thread are printed per scenario.
  *
  *   npx tsc -p tsconfig.json && TEST_NEEDS_KAFKA=0 bash scripts/test-env/run.sh node dist/bench/cpu-cost.js
+ *
+ * BENCH_BASE_ROOT=<checkout with its own dist/> measures that build too, alternating with
+ * this one (BENCH_ROUNDS rounds); BENCH_ONLY=login,refresh,me picks scenarios.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
 const TOP = Number(process.env.BENCH_TOP ?? 25);
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const BASE_ROOT = process.env.BENCH_BASE_ROOT;
 
 /** utime + stime in ms of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat (10 ms ticks). */
 function cpuMs(statFile: string): number {
@@ -129,11 +134,17 @@ const scenarios: Scenario[] = [
   },
 ];
 
-for (const scenario of scenarios.filter((s) => ONLY === undefined || ONLY.includes(s.name))) {
+/** The build measured: this one, and with BENCH_BASE_ROOT another checkout's dist/ (a build from before a change). */
+const variants: { name: string; main?: string }[] = [
+  ...(BASE_ROOT === undefined ? [] : [{ name: 'base', main: `${BASE_ROOT}/dist/src/main.js` }]),
+  { name: 'this build' },
+];
+
+async function measure(scenario: Scenario, variant: { name: string; main?: string }): Promise<void> {
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cpu-cost-')) : undefined;
   const service = await startService(
     {},
-    { nodeFlags: profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`] },
+    { main: variant.main, nodeFlags: profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`] },
   );
   const window = { from: 0, to: 0 };
   try {
@@ -157,7 +168,7 @@ for (const scenario of scenarios.filter((s) => ONLY === undefined || ONLY.includ
     const all = processCpu(service.pid) - before.all;
     const main = mainThreadCpu(service.pid) - before.main;
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${scenario.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    const line = `${scenario.name}: ${scenario.count} requests, ${r.requests.average.toFixed(0)} req/s, p99 ${r.latency.p99} ms; CPU per request: process ${((all * 1000) / scenario.count).toFixed(0)} µs, main thread ${((main * 1000) / scenario.count).toFixed(0)} µs`;
+    const line = `${scenario.name} [${variant.name}]: ${scenario.count} requests, ${r.requests.average.toFixed(0)} req/s, p99 ${r.latency.p99} ms; CPU per request: process ${((all * 1000) / scenario.count).toFixed(0)} µs, main thread ${((main * 1000) / scenario.count).toFixed(0)} µs`;
     console.log(`\n== ${line}`);
   } finally {
     await service.stop();
@@ -171,9 +182,17 @@ for (const scenario of scenarios.filter((s) => ONLY === undefined || ONLY.includ
       // shares, and the CPU per request above for absolute figures.
       const { total, byFunction, byPackage } = aggregate(profile, window.from, window.to);
       if (total === 0) throw new Error('no profile sample in the measured window: is the profiler on another clock?');
-      printTop(`${scenario.name}: self time by package (measured requests)`, byPackage, total, scenario.count);
-      printTop(`${scenario.name}: self time by function (measured requests)`, byFunction, total, scenario.count);
+      const title = `${scenario.name} [${variant.name}]`;
+      printTop(`${title}: self time by package (measured requests)`, byPackage, total, scenario.count);
+      printTop(`${title}: self time by function (measured requests)`, byFunction, total, scenario.count);
     }
     rmSync(profDir, { recursive: true, force: true });
+  }
+}
+
+// Variants alternate within each round, so the drift of a shared machine spreads over all of them.
+for (const scenario of scenarios.filter((s) => ONLY === undefined || ONLY.includes(s.name))) {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of variants) await measure(scenario, variant);
   }
 }
