@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase } from '../utils/database.js';
@@ -204,5 +207,31 @@ describe('WORKERS=2: two processes on one port, every guarantee shared', () => {
     service.child.kill('SIGTERM');
     assert.equal(await service.exited, 0);
     for (const pid of workers) assert.equal(alive(pid), false, `worker ${pid} still running`);
+  });
+});
+
+describe('WORKERS=2 in embedded mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'user-service-workers-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs one process (PGlite), says so at start, and serves', async () => {
+    const service = await spawnService({ DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info' });
+    try {
+      await service.ready();
+      assert.match(
+        service.output(),
+        /WORKERS=2 ignored: embedded mode \(PGlite, no DATABASE_URL\) runs in one process/,
+      );
+      const listening = logLines(service).filter((l) => typeof l.msg === 'string' && l.msg.includes('listening on'));
+      assert.deepEqual(
+        listening.map((l) => l.pid),
+        [service.child.pid],
+      );
+      assert.equal(workerPids(service).length, 0);
+      assert.equal((await fresh(service.url, 'POST', '/api/v1/auth/register', newIdentity())).status, 201);
+    } finally {
+      service.child.kill('SIGTERM');
+    }
+    assert.equal(await service.exited, 0, service.output());
   });
 });
