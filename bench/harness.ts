@@ -70,7 +70,7 @@ export interface RunningService {
  */
 export async function startService(
   extraEnv: Record<string, string> = {},
-  options: { main?: string; tracingBootstrap?: boolean } = {},
+  options: { main?: string; tracingBootstrap?: boolean; nodeFlags?: string[] } = {},
 ): Promise<RunningService> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   const redisUrl = process.env.TEST_REDIS_URL;
@@ -95,33 +95,37 @@ export async function startService(
     Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_')),
   );
   const bootstrap = options.tracingBootstrap === false ? [] : ['--import', `${ROOT}dist/src/tracing/register.js`];
-  const child = spawn(process.execPath, [...V8_FLAGS, ...bootstrap, options.main ?? `${ROOT}dist/src/main.js`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      // Any free port: parallel runs must not collide on the default 9464.
-      METRICS_PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
-      ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
-      DATA_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      RATE_LIMIT_ENABLED: 'false',
-      MAX_LOGIN_ATTEMPTS: '1000',
-      MAX_SESSIONS_PER_USER: '1000',
-      UV_THREADPOOL_SIZE: threadpool,
-      ...argon2,
-      ...otel,
-      ...extraEnv,
+  const child = spawn(
+    process.execPath,
+    [...V8_FLAGS, ...(options.nodeFlags ?? []), ...bootstrap, options.main ?? `${ROOT}dist/src/main.js`],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        // Any free port: parallel runs must not collide on the default 9464.
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: dbUrl.toString(),
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+        ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
+        DATA_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+        JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        RATE_LIMIT_ENABLED: 'false',
+        MAX_LOGIN_ATTEMPTS: '1000',
+        MAX_SESSIONS_PER_USER: '1000',
+        UV_THREADPOOL_SIZE: threadpool,
+        ...argon2,
+        ...otel,
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   await waitFor(`${base}/health/readiness`);
   return {
     base,

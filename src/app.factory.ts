@@ -7,7 +7,7 @@ import { clientErrorHandler, frameworkErrors } from './common/http/client-error.
 import { RequestLogController, rootLogger } from './common/http/logging.js';
 import { requestIdOf } from './common/http/request-id.js';
 import { activeTraceparent } from './common/tracing/trace-context.js';
-import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
+import { InFlightHandlers } from './common/http/in-flight.js';
 import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
 import { trustProxyOption } from './common/http/client-ip.js';
@@ -19,14 +19,18 @@ import type { AppConfig } from './config/app-config.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js';
+import { METRICS_CONTENT_TYPE, metricsText } from './metrics/metrics.js';
 import { HealthService } from './modules/health/health.service.js';
 import { AdminBootstrapService } from './modules/users/admin-bootstrap.service.js';
 import { type PasswordPolicy, passwordSchema } from './modules/auth/passwords/password.policy.js';
 
 export interface RunningApp {
   app: NestFastifyApplication;
-  /** Where the Prometheus listener (METRICS_PORT) is bound; the API port never serves metrics. */
-  metrics: MetricsAddress;
+  /**
+   * Where the Prometheus listener (METRICS_PORT) is bound; the API port never serves metrics.
+   * Undefined in a cluster worker: the primary serves them.
+   */
+  metrics: MetricsAddress | undefined;
   /** Closes the app, then the embedded database if there is one. */
   close(): Promise<void>;
 }
@@ -38,7 +42,7 @@ const EMBEDDED_POOL = 4;
  * Builds the whole service (used by main.ts and by the e2e tests) and starts its metrics
  * listener; the API itself does not listen until the caller says where.
  */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
+export async function createApp(config: AppConfig, options: { serveMetrics?: boolean } = {}): Promise<RunningApp> {
   const embedded =
     config.database.url === undefined ? await EmbeddedDatabase.start(config.dataDir, EMBEDDED_POOL + 2) : undefined;
   const database = {
@@ -82,8 +86,6 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new UntrustedInputPipe(), createValidationPipe());
-  const inFlight = new InFlightInterceptor();
-  app.useGlobalInterceptors(inFlight);
   registerSecurityHeaders(app, config.http.corsOrigins);
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -91,14 +93,19 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   registerJsonBody(fastify, config.http.bodyLimit);
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
+  const inFlight = new InFlightHandlers();
+  inFlight.register(fastify);
 
   setupSwagger(app, config.http.publicUrl, config.password);
   await app.init();
   await app.get(AdminBootstrapService).bootstrapAdmin();
-  const metricsServer = new MetricsServer();
-  let metrics: MetricsAddress;
+  // A cluster worker leaves METRICS_PORT to the primary, which serves every worker's series
+  // added up (cluster/primary.ts).
+  const metricsServer =
+    options.serveMetrics === false ? undefined : new MetricsServer(metricsText, METRICS_CONTENT_TYPE);
+  let metrics: MetricsAddress | undefined;
   try {
-    metrics = await metricsServer.listen(config.metrics.port, config.metrics.host);
+    metrics = await metricsServer?.listen(config.metrics.port, config.metrics.host);
   } catch (error) {
     await app.close();
     await embedded?.stop();
@@ -118,7 +125,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       await inFlight.drain(Math.max(0, config.http.shutdownTimeoutMs - (Date.now() - started)));
       await app.close(); // relay flush and producer disconnect, Redis, database pool
       // Last: scrapes keep working while the pod drains.
-      await metricsServer.close();
+      await metricsServer?.close();
       await embedded?.stop();
     },
   };

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { createApp } from './app.factory.js';
+import { rootLogger } from './common/http/logging.js';
+import { answerClusterPrimary } from './metrics/metrics.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { shutdownTracing } from './tracing/tracing-lifecycle.js';
 
@@ -15,14 +18,32 @@ export async function start(): Promise<void> {
     }
     throw error;
   }
+  const embedded = config.database.url === undefined;
+  if (cluster.isPrimary && config.http.workers > 1) {
+    if (embedded) {
+      rootLogger(config.log.level).warn(
+        `WORKERS=${config.http.workers} ignored: embedded mode (PGlite, no DATABASE_URL) runs in one process`,
+      );
+    } else {
+      const { runPrimary } = await import('./cluster/primary.js');
+      return runPrimary(config, rootLogger(config.log.level));
+    }
+  }
+  if (cluster.isWorker) answerClusterPrimary();
   const started = Date.now();
-  const running = await createApp(config);
+  // A cluster worker leaves METRICS_PORT to the primary (cluster/primary.ts).
+  const running = await createApp(config, { serveMetrics: !cluster.isWorker });
   await running.app.listen({ port: config.http.port, host: config.http.host });
-  const mode = config.database.url === undefined ? `embedded (DATA_DIR=${config.dataDir})` : 'external services';
+  const mode = embedded ? `embedded (DATA_DIR=${config.dataDir})` : 'external services';
+  const metrics =
+    running.metrics === undefined
+      ? 'metrics served by the cluster primary'
+      : `metrics on ${running.metrics.host}:${running.metrics.port}`;
+  const worker = cluster.isWorker ? `worker ${process.pid} ` : '';
   running.app
     .get(await import('nestjs-pino').then((m) => m.Logger))
     .log(
-      `user-service listening on ${config.http.host}:${config.http.port} (metrics on ${running.metrics.host}:${running.metrics.port}), ${mode}, started in ${Date.now() - started} ms`,
+      `user-service ${worker}listening on ${config.http.host}:${config.http.port} (${metrics}), ${mode}, started in ${Date.now() - started} ms`,
     );
 
   let stopping = false;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const DATA_KEY = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
@@ -219,5 +220,21 @@ describe('config', () => {
     );
     assert.match(problems({ DATA_ENCRYPTION_KEYS: `${DATA_KEY},${DATA_KEY}` }).join(), /appears twice/);
     assert.match(problems({ DATA_ENCRYPTION_KEYS: ',' }).join(), /no key given/);
+  });
+
+  it('reads WORKERS (1 by default, 1 to 64) and shares the cores between the workers for hashing', () => {
+    const cores = availableParallelism();
+    assert.equal(loadConfig({}).http.workers, 1);
+    assert.equal(loadConfig({}).argon2.maxConcurrency, cores);
+    const external = { DATABASE_URL: 'postgres://h/db' };
+    assert.equal(loadConfig({ ...external, WORKERS: '2' }).http.workers, 2);
+    assert.equal(loadConfig({ ...external, WORKERS: '2' }).argon2.maxConcurrency, Math.max(1, Math.ceil(cores / 2)));
+    assert.equal(loadConfig({ ...external, WORKERS: '64' }).argon2.maxConcurrency, Math.max(1, Math.ceil(cores / 64)));
+    // Embedded mode runs one process whatever WORKERS says: it keeps every core for hashing.
+    assert.equal(loadConfig({ WORKERS: '2' }).argon2.maxConcurrency, cores);
+    assert.equal(loadConfig({ ...external, WORKERS: '2', ARGON2_MAX_CONCURRENCY: '3' }).argon2.maxConcurrency, 3);
+    assert.match(problems({ WORKERS: '0' }).join(), /WORKERS/);
+    assert.match(problems({ WORKERS: '65' }).join(), /WORKERS/);
+    assert.match(problems({ WORKERS: 'two' }).join(), /WORKERS/);
   });
 });

@@ -106,6 +106,9 @@ const pem = optionalString.transform((v) => (v === undefined ? undefined : v.rep
 
 const envSchema = z.object({
   PORT: int(8000, 0, 65535),
+  // Processes serving PORT (node:cluster): 1 = this process alone. The chart keeps 1 and
+  // scales pods; embedded mode (no DATABASE_URL) always runs one process.
+  WORKERS: int(1, 1, 64),
   HOST: z.string().min(1).default('0.0.0.0'),
   // The Prometheus listener, apart from the API so no Service or Ingress of the API routes
   // it (docs/decisions.md, "Metrics port and logs"). 0: a free port chosen by the OS.
@@ -142,7 +145,9 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: int(32768, 7168, 4 * 1024 * 1024),
   ARGON2_TIME_COST: int(2, 1, 20),
   ARGON2_PARALLELISM: int(1, 1, 16),
-  ARGON2_MAX_CONCURRENCY: int(availableParallelism(), 1, 256),
+  // Unset: the cores shared by the WORKERS processes (docs/decisions.md, "Fixed cost per
+  // request and workers"), so N workers together hash no more at once than one process.
+  ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   // Verifies of imported (bcrypt, werkzeug, foreign argon2) hashes at once: their own small
   // queue, so they never hold the argon2id login queue (docs/decisions.md "Legacy hash cost").
   LEGACY_HASH_MAX_CONCURRENCY: int(1, 1, 16),
@@ -202,6 +207,8 @@ export interface AppConfig {
     corsOrigins: string[];
     publicUrl: string;
     shutdownTimeoutMs: number;
+    /** Processes serving the port (node:cluster); 1: no cluster. */
+    workers: number;
   };
   log: { level: Env['LOG_LEVEL']; mailLinks: boolean };
   metrics: { port: number; host: string };
@@ -254,6 +261,11 @@ export interface AppConfig {
   };
 }
 
+/** Embedded mode (PGlite, one process) never forks: WORKERS counts only with DATABASE_URL. */
+function effectiveWorkers(env: Env): number {
+  return env.DATABASE_URL === undefined ? 1 : env.WORKERS;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -294,6 +306,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: env.CORS_ORIGINS,
       publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      workers: env.WORKERS,
     },
     log: { level: env.LOG_LEVEL, mailLinks: env.LOG_MAIL_LINKS },
     metrics: { port: env.METRICS_PORT, host: env.HOST },
@@ -328,7 +341,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       memoryCost: env.ARGON2_MEMORY_KIB,
       timeCost: env.ARGON2_TIME_COST,
       parallelism: env.ARGON2_PARALLELISM,
-      maxConcurrency: env.ARGON2_MAX_CONCURRENCY,
+      maxConcurrency:
+        env.ARGON2_MAX_CONCURRENCY ?? Math.max(1, Math.ceil(availableParallelism() / effectiveWorkers(env))),
     },
     legacyHashes: { maxConcurrency: env.LEGACY_HASH_MAX_CONCURRENCY },
     password: {

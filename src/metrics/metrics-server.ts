@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { METRICS_CONTENT_TYPE, metricsText } from './metrics.js';
 
 export interface MetricsAddress {
   host: string;
@@ -17,7 +16,14 @@ export interface MetricsAddress {
 export class MetricsServer {
   private readonly server: Server;
 
-  constructor() {
+  /**
+   * `collect` gives the exposition text: this process's registry, or under WORKERS > 1 the
+   * cluster primary's aggregate of every worker's (cluster/primary.ts).
+   */
+  constructor(
+    private readonly collect: () => Promise<string>,
+    private readonly contentType: string,
+  ) {
     this.server = createServer((request, response) => void this.handle(request, response));
     // A scrape is one small GET: anything slower is a stuck or hostile client.
     this.server.requestTimeout = 10_000;
@@ -52,8 +58,8 @@ export class MetricsServer {
       return this.reply(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
     try {
-      const text = await metricsText();
-      this.reply(response, 200, METRICS_CONTENT_TYPE, request.method === 'HEAD' ? '' : text);
+      const text = await this.collect();
+      this.reply(response, 200, this.contentType, request.method === 'HEAD' ? '' : text);
     } catch {
       this.reply(response, 500, 'text/plain; charset=utf-8', 'metrics collection failed\n');
     }

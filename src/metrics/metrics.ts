@@ -1,4 +1,12 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  type PrometheusContentType,
+  register,
+} from 'prom-client';
 
 /**
  * Every series of `/metrics` (contract §1, Operations), on prom-client's default registry. Defined once
@@ -79,6 +87,8 @@ once(
     new Gauge({
       name: 'active_sessions',
       help: 'Sessions neither revoked nor expired',
+      // Every cluster worker counts the same table: the primary's aggregate keeps one value.
+      aggregator: 'max',
       async collect() {
         const source = activeSessionSources.at(-1);
         if (source === undefined) return;
@@ -134,6 +144,15 @@ export function addHashQueueSource(source: () => HashQueueSample[]): () => void 
     const i = hashQueueSources.indexOf(source);
     if (i >= 0) hashQueueSources.splice(i, 1);
   };
+}
+
+/**
+ * In a cluster worker: answer the primary's requests for this process's series over the
+ * cluster channel (the primary adds them up on METRICS_PORT, cluster/primary.ts). prom-client
+ * installs that listener when an AggregatorRegistry is made, once per process.
+ */
+export function answerClusterPrimary(): AggregatorRegistry<PrometheusContentType> {
+  return new AggregatorRegistry();
 }
 
 export function metricsText(): Promise<string> {

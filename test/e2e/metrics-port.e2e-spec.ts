@@ -39,7 +39,7 @@ describe('metrics on their own port, without an enumeration oracle', () => {
   });
 
   it('serves /metrics only on METRICS_PORT (loopback here), not on the API port', async () => {
-    assert.equal(t.running.metrics.host, '127.0.0.1');
+    assert.equal(t.running.metrics?.host, '127.0.0.1');
     assert.notEqual(new URL(t.metricsUrl).port, new URL(t.url).port);
 
     const api = await http(t.url, 'GET', '/metrics');

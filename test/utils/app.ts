@@ -67,7 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = running.app.getHttpServer().address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
-    metricsUrl: `http://127.0.0.1:${running.metrics.port}`,
+    metricsUrl: `http://127.0.0.1:${running.metrics?.port}`,
     databaseUrl,
     running,
     close: async () => {

@@ -22,7 +22,11 @@ import { SecondFactorService } from './mfa/second-factor.service.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
 import { TokenService } from './token.service.js';
 
-type CheckResult = { ok: true; user: User; rehash: string | null } | { ok: false; user: User | null };
+/**
+ * A good password leaves `subject`'s failure counter to clear: the caller clears it, the
+ * login together with its other Redis writes after the commit (one round trip instead of two).
+ */
+type CheckResult = { ok: true; user: User; rehash: string | null; subject: string } | { ok: false; user: User | null };
 
 /** Why a login is refused: the reason kept in the login history, and the error answered. */
 interface Refusal {
@@ -83,11 +87,12 @@ export class LoginService {
   private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
+    if (result.ok && (refusal !== null || result.user.mfaEnabled)) await this.lockout.clear(result.subject);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
-    const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
+    const { user, rehash, subject } = result as Extract<CheckResult, { ok: true }>;
     // The flag is on the row the password check read: no lookup for users without MFA.
     if (user.mfaEnabled) return this.startSecondStep(user, rehash);
-    return this.open(user, rehash, meta);
+    return this.open(user, rehash, meta, subject);
   }
 
   /**
@@ -147,38 +152,44 @@ export class LoginService {
       throw error;
     }
     if (!(await this.challenges.spend(dto.mfa_token))) throw invalidMfaToken();
-    return this.open(user, null, meta);
+    return this.open(user, null, meta, null);
   }
 
-  /** A new session and its tokens: the end of every successful login. */
-  private async open(user: User, rehash: string | null, meta: RequestMeta): Promise<TokenResponseDto> {
+  /**
+   * A new session and its tokens: the end of every successful login. The writes are three
+   * statements in the user's transaction (after its lock): the user row and the login
+   * history in one, the session and the eviction of those past the limit in one, and every
+   * event in one outbox insert. Then one round of Redis (the new session's key, the evicted
+   * ones', the user's cache entry, the cleared lockout counter) before signing.
+   */
+  private async open(
+    user: User,
+    rehash: string | null,
+    meta: RequestMeta,
+    lockoutSubject: string | null,
+  ): Promise<TokenResponseDto> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
-      await this.accounts.markLoggedIn(tx, user.id, rehash);
+      await this.accounts.recordLogin(tx, user.id, rehash, { ip: meta.ip, userAgent: meta.userAgent });
       const o = await this.sessions.open(tx, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
-      await this.accounts.addLoginHistory(tx, {
-        userId: user.id,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-        success: true,
-        reason: null,
+      const loggedIn = userEvent('user.logged_in', user.id, {
+        user_id: user.id,
+        session_id: o.session.id,
+        ip_address: meta.ip,
+        user_agent: meta.userAgent,
       });
       await this.events.record(
         tx,
-        userEvent('user.logged_in', user.id, {
-          user_id: user.id,
-          session_id: o.session.id,
-          ip_address: meta.ip,
-          user_agent: meta.userAgent,
-        }),
+        loggedIn,
+        ...(o.evicted.length > 0 ? [this.sessions.logoutEvent(user.id, o.evicted, 'session_limit')] : []),
       );
-      if (o.evicted.length > 0) await this.sessions.recordLogout(tx, user.id, o.evicted, 'session_limit');
       return o;
     });
     await Promise.all([
       this.sessions.publishOpened(opened.session, opened.evicted),
       this.accounts.afterWrite(user.id, []),
+      lockoutSubject === null ? undefined : this.lockout.clear(lockoutSubject),
     ]);
     return this.tokens.issue(user, {
       id: opened.session.id,
@@ -214,6 +225,7 @@ export class LoginService {
     meta: RequestMeta,
   ): Promise<{ valid: boolean; user?: UserResponseDto }> {
     const result = await this.check(dto, meta);
+    if (result.ok) await this.lockout.clear(result.subject);
     if (!result.ok || !result.user.isActive) return { valid: false };
     if (result.rehash !== null) {
       const rehash = result.rehash;
@@ -242,9 +254,8 @@ export class LoginService {
       await this.lockout.recordFailure(subject, user?.id ?? null, meta);
       return { ok: false, user };
     }
-    await this.lockout.clear(subject);
     const rehash = verdict.needsRehash ? await this.hasher.hash(dto.password) : null;
-    return { ok: true, user, rehash };
+    return { ok: true, user, rehash, subject };
   }
 
   /** Admin unlock: clears every counter and lock the account may be under. */

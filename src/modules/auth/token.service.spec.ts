@@ -91,4 +91,34 @@ describe('token service', () => {
       );
     }
   });
+
+  it('signs with every configured algorithm in a form jsonwebtoken verifies (ES256, RS256, HS256)', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const configs = [
+      loadConfig({ JWT_PRIVATE_KEY: pem }),
+      loadConfig({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: rsa }),
+      loadConfig({ JWT_ALGORITHM: 'HS256', JWT_SECRET: 'a-secret-of-at-least-thirty-two-chars!' }),
+    ];
+    for (const config of configs) {
+      const tokens = new TokenService(new JwtService({}), config);
+      const token = tokens.sign({ sub: 'u1', sid: 's1', role: 'admin', email: 'a@b.co' });
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(header.alg, config.jwt.algorithm);
+      assert.equal(header.typ, 'JWT');
+      assert.equal(typeof header.kid, 'string');
+      const claims = tokens.verify(token);
+      assert.deepEqual([claims.sub, claims.sid, claims.role, claims.email], ['u1', 's1', 'admin', 'a@b.co']);
+      // A flipped signature byte is refused: the library checked the signature, not the cache.
+      const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`;
+      assert.equal(
+        codeOf(() => tokens.verify(tampered)),
+        'USER_1006',
+      );
+    }
+  });
 });

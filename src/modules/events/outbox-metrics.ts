@@ -36,6 +36,8 @@ if (register.getSingleMetric('outbox_pending_events') === undefined) {
   new Gauge({
     name: 'outbox_pending_events',
     help: 'Outbox events committed but not yet published',
+    // Every cluster worker counts the same table: the primary's aggregate keeps one value.
+    aggregator: 'max',
     async collect() {
       const source = pendingSources.at(-1);
       if (source === undefined) return;

@@ -21,15 +21,30 @@ interface SessionRow {
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts a session; the id and timestamps come back with the same statement. */
-  async insert(db: Db, data: NewSession): Promise<Session> {
-    const rows: { id: string; created_at: Date; last_used_at: Date }[] = await managerOf(this.dataSource, db).query(
-      `INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
-       VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at`,
-      [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt],
+  /**
+   * Inserts a session and revokes the user's live sessions beyond the newest `keep` (the new
+   * one included), in one statement. The statement's snapshot does not see its own insert,
+   * so the new session is counted by keeping `keep - 1` of the others: it is the newest.
+   */
+  async insertKeepingNewest(tx: Tx, data: NewSession, keep: number): Promise<{ session: Session; evicted: string[] }> {
+    const rows: { id: string; created_at: Date; last_used_at: Date; evicted: string[] }[] = await tx.manager.query(
+      `WITH evicted AS (
+         UPDATE sessions SET revoked_at = now(), revoked_reason = 'session_limit'
+         WHERE id IN (
+           SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+           ORDER BY created_at DESC, id DESC OFFSET $6
+         ) RETURNING id
+       ), inserted AS (
+         INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at
+       )
+       SELECT inserted.id, inserted.created_at, inserted.last_used_at,
+              ARRAY(SELECT id::text FROM evicted) AS evicted
+       FROM inserted`,
+      [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt, Math.max(0, keep - 1)],
     );
     const row = rows[0];
-    return Object.assign(new Session(), {
+    const session = Object.assign(new Session(), {
       ...data,
       id: row.id,
       createdAt: row.created_at,
@@ -37,19 +52,7 @@ export class SessionsRepository {
       revokedAt: null,
       revokedReason: null,
     });
-  }
-
-  /** Revokes a user's live sessions beyond the newest `keep`, in one statement. */
-  async evictBeyond(tx: Tx, userId: string, keep: number): Promise<string[]> {
-    const result: [{ id: string }[], number] = await tx.manager.query(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = 'session_limit'
-       WHERE id IN (
-         SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
-         ORDER BY created_at DESC, id DESC OFFSET $2
-       ) RETURNING id`,
-      [userId, keep],
-    );
-    return result[0].map((r) => r.id);
+    return { session, evicted: row.evicted };
   }
 
   findById(db: Db, id: string): Promise<Session | null> {

@@ -6,6 +6,7 @@ import { DurableDelete } from '#src/kv/durable-delete.js';
 import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
 import { AUTOCOMMIT, type Db, type Tx } from '#src/database/transaction.js';
 import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
+import type { UserEvent } from '#src/modules/events/user-events.js';
 import type { SessionDto } from './dto/session.dto.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -35,10 +36,12 @@ export class SessionsService {
 
   /** Records `user.logged_out` for sessions ended in `tx` (logout, revocation, eviction, erasure...). */
   async recordLogout(tx: Tx, userId: string, sessionIds: string[], reason: string): Promise<void> {
-    await this.events.record(
-      tx,
-      userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason }),
-    );
+    await this.events.record(tx, this.logoutEvent(userId, sessionIds, reason));
+  }
+
+  /** The `user.logged_out` event, for a caller that records it with its own events in one insert. */
+  logoutEvent(userId: string, sessionIds: string[], reason: string): UserEvent {
+    return userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason });
   }
 
   /** Opens a session in `tx`; returns it and its first refresh token. Ends the oldest past the limit. */
@@ -47,14 +50,17 @@ export class SessionsService {
     input: { userId: string; ip: string | null; userAgent: string | null },
   ): Promise<{ session: Session; refreshToken: string; evicted: string[] }> {
     const refreshToken = newOpaqueToken();
-    const session = await this.repository.insert(tx, {
-      userId: input.userId,
-      refreshTokenHash: hashToken(refreshToken),
-      ipAddress: input.ip,
-      userAgent: input.userAgent,
-      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
-    });
-    const evicted = await this.repository.evictBeyond(tx, input.userId, this.config.sessions.maxPerUser);
+    const { session, evicted } = await this.repository.insertKeepingNewest(
+      tx,
+      {
+        userId: input.userId,
+        refreshTokenHash: hashToken(refreshToken),
+        ipAddress: input.ip,
+        userAgent: input.userAgent,
+        expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+      },
+      this.config.sessions.maxPerUser,
+    );
     return { session, refreshToken, evicted };
   }
 

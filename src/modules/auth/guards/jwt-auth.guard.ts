@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC, SERVICE_TOKEN } from '#src/common/decorators/auth.decorators.js';
+import { RouteAccessCache } from '#src/common/decorators/route-access.js';
 import type { AuthenticatedRequest } from '#src/common/auth/principal.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
@@ -21,22 +21,24 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly serviceTokens: Buffer[];
+  private readonly routes: RouteAccessCache;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly sessions: SessionsService,
     private readonly accounts: AccountsService,
     @InjectConfig() config: AppConfig,
   ) {
     this.serviceTokens = config.serviceTokens.map(sha256);
+    this.routes = new RouteAccessCache(reflector);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) return true;
+    const route = this.routes.of(context);
+    if (route.isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const serviceMode = this.reflector.getAllAndOverride<'required' | 'allowed' | undefined>(SERVICE_TOKEN, targets);
+    const serviceMode = route.serviceToken;
     const serviceHeader = request.headers['x-service-token'];
     if (serviceMode === 'required' || (serviceMode === 'allowed' && serviceHeader !== undefined)) {
       if (typeof serviceHeader !== 'string' || !this.isServiceToken(serviceHeader)) {

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC, MFA_ENROLLMENT_EXEMPT } from '#src/common/decorators/auth.decorators.js';
+import { RouteAccessCache } from '#src/common/decorators/route-access.js';
 import type { AuthenticatedRequest, PrincipalRole } from '#src/common/auth/principal.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
@@ -14,21 +14,19 @@ import type { AppConfig } from '#src/config/app-config.js';
 @Injectable()
 export class MfaEnrollmentGuard implements CanActivate {
   private readonly required: ReadonlySet<PrincipalRole>;
+  private readonly routes: RouteAccessCache;
 
-  constructor(
-    private readonly reflector: Reflector,
-    @InjectConfig() config: AppConfig,
-  ) {
+  constructor(reflector: Reflector, @InjectConfig() config: AppConfig) {
     this.required = new Set(config.mfa.requiredRoles);
+    this.routes = new RouteAccessCache(reflector);
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (this.required.size === 0) return true;
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
     if (principal?.kind !== 'user' || principal.mfaEnabled || !this.required.has(principal.role)) return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) return true;
-    if (this.reflector.getAllAndOverride<boolean | undefined>(MFA_ENROLLMENT_EXEMPT, targets) === true) return true;
+    const route = this.routes.of(context);
+    if (route.isPublic || route.mfaEnrollmentExempt) return true;
     throw new AppException('USER_1402', 'Your role requires a second factor: enrol at /api/v1/auth/mfa/totp/setup');
   }
 }
