@@ -69,11 +69,42 @@ describe('config', () => {
     assert.deepEqual(problems({ ...prod, MFA_REQUIRED_ROLES: 'admin', MFA_ENCRYPTION_KEY: 'cd'.repeat(32) }), []);
   });
 
+  it("accepts argon2id costs at or above one of OWASP's equivalent minimums, and no other", () => {
+    for (const [m, t] of [
+      ['47104', '1'],
+      ['19456', '2'],
+      ['12288', '3'],
+      ['9216', '4'],
+      ['7168', '5'],
+      ['7168', '20'],
+      ['32768', '2'],
+    ]) {
+      assert.deepEqual(problems({ ARGON2_MEMORY_KIB: m, ARGON2_TIME_COST: t }), [], `m=${m} t=${t}`);
+    }
+    for (const [m, t] of [
+      ['47103', '1'],
+      ['32768', '1'],
+      ['19455', '2'],
+      ['12287', '3'],
+      ['9215', '4'],
+      ['7168', '4'],
+    ]) {
+      assert.match(
+        problems({ ARGON2_MEMORY_KIB: m, ARGON2_TIME_COST: t }).join(),
+        /ARGON2_MEMORY_KIB, ARGON2_TIME_COST: below every OWASP minimum/,
+        `m=${m} t=${t}`,
+      );
+    }
+    // Below the smallest row's memory the schema itself refuses, whatever the passes.
+    assert.match(problems({ ARGON2_MEMORY_KIB: '7167', ARGON2_TIME_COST: '20' }).join(), /ARGON2_MEMORY_KIB/);
+  });
+
   it('names the variable of a bad value', () => {
     assert.match(problems({ PORT: 'eighty' }).join(), /PORT/);
     assert.match(problems({ DATABASE_URL: 'mysql://x' }).join(), /DATABASE_URL/);
     assert.match(problems({ JWT_ALGORITHM: 'none' }).join(), /JWT_ALGORITHM/);
     assert.match(problems({ ARGON2_MEMORY_KIB: '1024' }).join(), /ARGON2_MEMORY_KIB/);
+    assert.match(problems({ ARGON2_TIME_COST: '0' }).join(), /ARGON2_TIME_COST/);
     assert.match(problems({ RATE_LIMIT_ENABLED: 'maybe' }).join(), /RATE_LIMIT_ENABLED/);
     assert.match(problems({ ADMIN_EMAIL: 'a@b.co' }).join(), /ADMIN_PASSWORD/);
   });
