@@ -77,7 +77,8 @@ function metaOf(request: FastifyRequest): RequestMeta {
 
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new FormError(415, 'Send the form (application/x-www-form-urlencoded)');
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new FormError(415, 'Send the form (application/x-www-form-urlencoded)');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -156,10 +157,17 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { ...HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);

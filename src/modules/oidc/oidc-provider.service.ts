@@ -17,14 +17,12 @@ import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { clientSecretMatches } from './client-secret.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
-import { GRANT_MODEL, OidcAdapter, SESSION_BINDING_MODEL } from './oidc-adapter.js';
+import { GRANT_MODEL, OIDC_SCOPES, OidcAdapter, SESSION_BINDING_MODEL } from './oidc-adapter.js';
 import { OidcPayloadsRepository } from './oidc-payloads.repository.js';
 
 /** The key of an interaction result that carries our session id from the sign-in to the provider. */
 export const OUR_SESSION_RESULT = 'user_service_session';
 
-/** The scopes the provider knows; a client may ask for those it is registered with. */
-const SCOPES = ['openid', 'offline_access', 'profile', 'email'];
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const SWEEP_BATCH = 5000;
 const INTERACTION_TTL_SECONDS = 600;
@@ -59,7 +57,9 @@ export class OidcProviderService implements OnModuleDestroy {
     // The adapter gives the SHA-256 of the secret as client_secret: hash what the client
     // presents (client_secret_basic / _post; client_secret_jwt is not offered).
     this.provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
-      return this.clientSecret === undefined ? defaultCompare.call(this, actual) : clientSecretMatches(this.clientSecret, actual);
+      return this.clientSecret === undefined
+        ? defaultCompare.call(this, actual)
+        : clientSecretMatches(this.clientSecret, actual);
     };
     this.provider.on('grant.success', (ctx: KoaContextWithOIDC) => countIssued(ctx));
     this.provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) =>
@@ -128,7 +128,8 @@ export class OidcProviderService implements OnModuleDestroy {
     policy.get('login')?.checks.add(
       new interactionPolicy.Check('session_unbound', 'our session behind the sign-in has ended', async (ctx) => {
         const uid = ctx.oidc.session?.uid;
-        if (ctx.oidc.session?.accountId === undefined || uid === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        if (ctx.oidc.session?.accountId === undefined || uid === undefined)
+          return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         if (typeof ctx.oidc.result?.[OUR_SESSION_RESULT] === 'string') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         return (await this.boundSession(uid)) === null
           ? interactionPolicy.Check.REQUEST_PROMPT
@@ -142,13 +143,13 @@ export class OidcProviderService implements OnModuleDestroy {
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
       responseTypes: ['code'],
       pkce: { required: () => true },
-      scopes: SCOPES,
+      scopes: OIDC_SCOPES,
       claims: {
         openid: ['sub'],
         email: ['email', 'email_verified'],
         profile: ['name', 'preferred_username', 'updated_at'],
       },
-      extraClientMetadata: { properties: ['first_party', 'audience'] },
+      extraClientMetadata: { properties: ['first_party', 'audience', 'api_scopes'] },
       clientDefaults: { id_token_signed_response_alg: keys.algorithm, grant_types: ['authorization_code'] },
       enabledJWA: {
         idTokenSigningAlgValues: [keys.algorithm],
@@ -161,8 +162,16 @@ export class OidcProviderService implements OnModuleDestroy {
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        introspection: { enabled: true },
-        revocation: { enabled: true },
+        // A public client may ask only about its own tokens; a confidential one (a resource server) about any.
+        introspection: {
+          enabled: true,
+          allowedPolicy: (ctx, client, token) =>
+            client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        },
+        revocation: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
         userinfo: { enabled: true },
         rpInitiatedLogout: { enabled: true },
         resourceIndicators: {
@@ -178,9 +187,10 @@ export class OidcProviderService implements OnModuleDestroy {
           useGrantedResource: () => false,
           getResourceServerInfo: (_ctx, resource, client) => {
             // Only the client's own audience: a token for any other resource is refused (invalid_target).
-            if (client.metadata().audience !== resource) throw new errors.InvalidTarget('the resource is not this client’s audience');
+            if (client.metadata().audience !== resource)
+              throw new errors.InvalidTarget('the resource is not this client’s audience');
             return {
-              scope: (client.scope ?? '').split(' ').filter((s) => s !== '' && !SCOPES.includes(s)).join(' '),
+              scope: String(client.metadata().api_scopes ?? ''),
               audience: resource,
               accessTokenTTL: accessTtl,
               accessTokenFormat: 'opaque',
