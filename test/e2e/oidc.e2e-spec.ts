@@ -6,6 +6,7 @@ import { sql } from '../utils/database.js';
 import { type AppWithAdmin, newIdentity, registerAndLogin, startWithAdmin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 import { FormBrowser, formAction } from '../utils/oidc-browser.js';
+import { freshCode, wrongCode } from '../utils/totp.js';
 import { outboxRowsOf } from '../utils/rows.js';
 
 const ADMIN = { email: 'oidc-admin@example.com', password: 'Admin-Passw0rd-Long' };
@@ -287,6 +288,72 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     assert.ok(xsrf !== undefined && action !== undefined, confirm.body.slice(0, 500));
     const bye = await browser.go(new URL(action, base).href, { method: 'POST', form: { xsrf, logout: 'yes' } });
     assert.equal(bye.location, 'https://rp.example.com/bye');
+    const left = await http(base, 'GET', '/api/v1/sessions', { token: user.access });
+    assert.deepEqual(
+      (left.body as { current: boolean }[]).map((x) => x.current),
+      [true],
+      'our session behind the sign-in ended with the logout; the API session stays',
+    );
+    assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+  });
+
+  it('the first-party account client: public (no secret), code + PKCE, no consent screen', async () => {
+    const listed = await http(base, 'GET', '/api/v1/oauth-clients/account', { token: s.admin });
+    assert.equal(listed.status, 200, 'created at start');
+    assert.equal(listed.body.first_party, true);
+    assert.equal(listed.body.token_endpoint_auth_method, 'none');
+    const callback = `${base}/account/callback`;
+    const config = await oidc.discovery(issuer, 'account', undefined, oidc.None(), insecure);
+    const user = await registerAndLogin(base);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: callback,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const browser = new FormBrowser();
+    const page = await browser.go(url.href);
+    // The callback is on the same origin: stop where the provider sends the browser back with the code.
+    const done = await browser.go(new URL(formAction(page.body, '/login'), base).href, {
+      method: 'POST',
+      form: { email: user.identity.email, password: user.identity.password },
+      stopAt: callback,
+    });
+    assert.ok(
+      done.location?.startsWith(callback),
+      `straight back, no consent: ${done.status} ${done.body.slice(0, 200)}`,
+    );
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.location as string), {
+      pkceCodeVerifier: verifier,
+    });
+    assert.equal(tokens.claims()?.sub, user.id);
+  });
+
+  it('the hosted sign-in asks for the second factor of a user with MFA', async () => {
+    const rp = await registerClient({ name: 'RP6', redirect_uris: [REDIRECT], grant_types: ['authorization_code'] });
+    const config = await oidc.discovery(issuer, rp.client_id, rp.client_secret as string, undefined, insecure);
+    const user = await registerAndLogin(base);
+    const setup = await http(base, 'POST', '/api/v1/auth/mfa/totp/setup', { token: user.access });
+    const secret = setup.body.secret as string;
+    const confirmed = await http(base, 'POST', '/api/v1/auth/mfa/totp/confirm', {
+      token: user.access,
+      body: { code: freshCode(secret) },
+    });
+    assert.equal(confirmed.status, 200);
+    const { browser, done } = await signIn(config, user.identity);
+    assert.equal(done.status, 200);
+    const mfaAction = new URL(formAction(done.body, '/mfa'), base).href;
+    const wrong = await browser.go(mfaAction, { method: 'POST', form: { code: wrongCode(secret) } });
+    assert.equal(wrong.status, 401, 'a wrong code is refused');
+    let finished = await browser.go(mfaAction, { method: 'POST', form: { code: freshCode(secret) } });
+    if (finished.status === 200 && finished.body.includes('/consent"')) {
+      finished = await browser.go(new URL(formAction(finished.body, '/consent'), base).href, {
+        method: 'POST',
+        form: { decision: 'approve' },
+      });
+    }
+    assert.ok(finished.location?.startsWith(REDIRECT), `${finished.status} ${finished.body.slice(0, 200)}`);
   });
 
   it('the hosted sign-in shares the lockout of /api/v1/auth/login', async () => {

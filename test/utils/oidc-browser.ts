@@ -5,7 +5,7 @@ export class FormBrowser {
   /** Follows redirects by hand (keeping cookies) until one leaves `base`, or a page answers. */
   async go(
     url: string,
-    init: { method?: string; form?: Record<string, string> } = {},
+    init: { method?: string; form?: Record<string, string>; stopAt?: string } = {},
   ): Promise<{ status: number; url: string; body: string; location: string | null }> {
     let current = url;
     let method = init.method ?? 'GET';
@@ -31,7 +31,7 @@ export class FormBrowser {
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location !== null) {
         const next = new URL(location, current).href;
-        if (new URL(next).origin !== new URL(url).origin)
+        if (new URL(next).origin !== new URL(url).origin || (init.stopAt !== undefined && next.startsWith(init.stopAt)))
           return { status: res.status, url: current, body: '', location: next };
         current = next;
         method = 'GET';

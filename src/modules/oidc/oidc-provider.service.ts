@@ -13,6 +13,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { oidcTokensIssued } from '#src/metrics/metrics.js';
 import { loadSigningKeys } from '#src/modules/auth/signing-keys.js';
+import { SessionRevocationService } from '#src/modules/sessions/session-revocation.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { clientSecretMatches } from './client-secret.js';
@@ -46,6 +47,7 @@ export class OidcProviderService implements OnModuleDestroy {
     private readonly payloads: OidcPayloadsRepository,
     private readonly clients: OAuthClientsRepository,
     private readonly sessions: SessionsService,
+    private readonly revocation: SessionRevocationService,
     private readonly accounts: AccountsService,
   ) {
     this.mountPath = new URL(config.oidc.issuer).pathname.replace(/\/+$/, '');
@@ -62,6 +64,14 @@ export class OidcProviderService implements OnModuleDestroy {
         : clientSecretMatches(this.clientSecret, actual);
     };
     this.provider.on('grant.success', (ctx: KoaContextWithOIDC) => countIssued(ctx));
+    // RP-initiated logout (confirmed by the user) ends our session behind the sign-in too,
+    // before the answer leaves (a Koa middleware runs on after the route).
+    this.provider.use(async (ctx, next) => {
+      await next();
+      const oidc = (ctx as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
+      if (oidc?.route !== 'end_session_confirm' || oidc.params?.logout === undefined) return;
+      await this.endBoundSession(ctx as KoaContextWithOIDC);
+    });
     this.provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) =>
       this.logger.error({ err: error }, 'OpenID provider error'),
     );
@@ -96,6 +106,17 @@ export class OidcProviderService implements OnModuleDestroy {
       { grantId: null, userCode: null, uid: null },
     );
     await this.payloads.bindSession(AUTOCOMMIT, SESSION_BINDING_MODEL, providerSessionUid, sessionId);
+  }
+
+  private async endBoundSession(ctx: KoaContextWithOIDC): Promise<void> {
+    const { uid, accountId } = ctx.oidc.session ?? {};
+    if (uid === undefined || accountId === undefined) return;
+    try {
+      const sessionId = await this.boundSession(uid);
+      if (sessionId !== null) await this.revocation.end(accountId, [sessionId], 'logout');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'OpenID provider: ending the session behind a logout failed');
+    }
   }
 
   private async sweepExpired(): Promise<void> {
