@@ -199,7 +199,7 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     assert.notEqual(row?.secret_hash, c.client_secret);
     const got = await http(base, 'GET', `/api/v1/oauth-clients/${c.client_id}`, { token: s.admin });
     assert.equal(got.status, 200);
-    assert.ok(!('client_secret' in got.body) && !JSON.stringify(got.body).includes(row?.secret_hash as string));
+    assert.ok(!('client_secret' in got.body) && !JSON.stringify(got.body).includes(row?.secret_hash));
     const rotated = await http(base, 'POST', `/api/v1/oauth-clients/${c.client_id}/secret`, { token: s.admin });
     assert.equal(rotated.status, 201);
     const config = await oidc.discovery(issuer, c.client_id, c.client_secret as string, undefined, insecure);
@@ -238,7 +238,7 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     assert.equal(((await password.json()) as { error: string }).error, 'unsupported_grant_type');
     const auth = (params: Record<string, string>) =>
       fetch(
-        `${base}/oidc/auth?${new URLSearchParams({ client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, ...params })}`,
+        `${base}/oidc/auth?${new URLSearchParams({ client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, ...params }).toString()}`,
         { redirect: 'manual' },
       );
     const plain = await auth({ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' });

@@ -46,9 +46,7 @@ export class FormBrowser {
 
 /** The action of the page's first form whose action ends with `suffix`. */
 export function formAction(html: string, suffix: string): string {
-  const match = [...html.matchAll(/<form[^>]*action="([^"]+)"/g)]
-    .map((m) => m[1] as string)
-    .find((a) => a.endsWith(suffix));
+  const match = [...html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1]).find((a) => a.endsWith(suffix));
   if (match === undefined) throw new Error(`no form ending in ${suffix} in: ${html.slice(0, 400)}`);
   return match.replace(/&amp;/g, '&');
 }

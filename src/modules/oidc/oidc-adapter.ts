@@ -20,7 +20,7 @@ export interface AdapterDeps {
 }
 
 /** The client metadata oidc-provider reads, from our `oauth_clients` row. */
-export function clientMetadata(client: OAuthClient, idTokenAlg: string): AdapterPayload {
+function clientMetadata(client: OAuthClient, idTokenAlg: string): AdapterPayload {
   const codeFlow = client.grantTypes.includes('authorization_code');
   const oidcScopes = client.scopes.filter((s) => OIDC_SCOPES.includes(s));
   return {
@@ -57,7 +57,7 @@ export class OidcAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     if (this.model === 'Client') throw new Error('clients are registered through the admin routes');
     const expiresAt = expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.deps.payloads.upsert(AUTOCOMMIT, this.model, id, payload as Record<string, unknown>, expiresAt, {
+    await this.deps.payloads.upsert(AUTOCOMMIT, this.model, id, payload, expiresAt, {
       grantId: this.model === GRANT_MODEL ? id : (payload.grantId ?? null),
       userCode: payload.userCode ?? null,
       uid: payload.uid ?? null,

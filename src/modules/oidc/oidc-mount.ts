@@ -47,7 +47,7 @@ export function mountOidc(
       const path = (request.raw.url ?? '').split('?')[0]?.slice(mount.length) ?? '';
       const interaction = INTERACTION.exec(path);
       if (interaction !== null) {
-        void answerInteraction(request, reply.raw, interactions, mount, interaction[1] as string, interaction[2]);
+        void answerInteraction(request, reply.raw, interactions, mount, interaction[1], interaction[2]);
       } else if (path === '/jwks' && request.method === 'GET') {
         // Our JWKS: the current key and the previous ones (oidc-provider's would list only the signing key).
         send(reply.raw, 200, 'application/json', JSON.stringify(jwks()), { 'cache-control': 'public, max-age=300' });

@@ -12,7 +12,7 @@ import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { oidcTokensIssued } from '#src/metrics/metrics.js';
-import { loadSigningKeys } from '#src/modules/auth/signing-keys.js';
+import { TokenService } from '#src/modules/auth/token.service.js';
 import { SessionRevocationService } from '#src/modules/sessions/session-revocation.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
@@ -49,19 +49,17 @@ export class OidcProviderService implements OnModuleDestroy {
     private readonly sessions: SessionsService,
     private readonly revocation: SessionRevocationService,
     private readonly accounts: AccountsService,
+    private readonly tokens: TokenService,
   ) {
     this.mountPath = new URL(config.oidc.issuer).pathname.replace(/\/+$/, '');
     this.provider = new Provider(config.oidc.issuer, this.configuration());
     // The issuer is the one public URL: endpoint URLs come from it, never from Host headers
     // (the mount sets the forwarded headers from the issuer; see oidc-mount.ts).
     this.provider.proxy = true;
-    const defaultCompare = this.provider.Client.prototype.compareClientSecret;
     // The adapter gives the SHA-256 of the secret as client_secret: hash what the client
     // presents (client_secret_basic / _post; client_secret_jwt is not offered).
     this.provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
-      return this.clientSecret === undefined
-        ? defaultCompare.call(this, actual)
-        : clientSecretMatches(this.clientSecret, actual);
+      return this.clientSecret !== undefined && clientSecretMatches(this.clientSecret, actual);
     };
     this.provider.on('grant.success', (ctx: KoaContextWithOIDC) => countIssued(ctx));
     // RP-initiated logout (confirmed by the user) ends our session behind the sign-in too,
@@ -130,7 +128,7 @@ export class OidcProviderService implements OnModuleDestroy {
   }
 
   private configuration(): Configuration {
-    const keys = loadSigningKeys(this.config);
+    const keys = this.tokens.signingKeys;
     if (keys.algorithm === 'HS256') throw new Error('the OpenID provider needs ES256 or RS256 keys');
     const signingJwk = { ...keys.signingKey.export({ format: 'jwk' }), kid: keys.kid, alg: keys.algorithm, use: 'sig' };
     // Cookie keys derived from the signing key: every pod of a release has the same ones, with no new secret to manage.
@@ -159,7 +157,7 @@ export class OidcProviderService implements OnModuleDestroy {
     );
     return {
       adapter: (model: string) => new OidcAdapter(model, deps, keys.algorithm),
-      jwks: { keys: [signingJwk as never] },
+      jwks: { keys: [signingJwk] },
       cookies: { keys: [cookieKey] },
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
       responseTypes: ['code'],
@@ -203,7 +201,7 @@ export class OidcProviderService implements OnModuleDestroy {
             const audience = client.metadata().audience;
             return ctx.oidc.params?.grant_type === 'client_credentials' && typeof audience === 'string'
               ? audience
-              : (undefined as unknown as string);
+              : undefined;
           },
           useGrantedResource: () => false,
           getResourceServerInfo: (_ctx, resource, client) => {
@@ -211,7 +209,7 @@ export class OidcProviderService implements OnModuleDestroy {
             if (client.metadata().audience !== resource)
               throw new errors.InvalidTarget('the resource is not this client’s audience');
             return {
-              scope: String(client.metadata().api_scopes ?? ''),
+              scope: text(client.metadata().api_scopes, ''),
               audience: resource,
               accessTokenTTL: accessTtl,
               accessTokenFormat: 'opaque',
@@ -264,7 +262,7 @@ export class OidcProviderService implements OnModuleDestroy {
     const ourSession = typeof signedIn === 'string' ? signedIn : await this.boundSession(session.uid);
     if (ourSession === null) return undefined;
     const grant = new this.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-    grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
+    grant.addOIDCScope(text(ctx.oidc.params?.scope, 'openid'));
     const claims = ctx.oidc.claims as { id_token?: object; userinfo?: object } | undefined;
     const requested = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
     if (requested.length > 0) grant.addOIDCClaims(requested);
@@ -291,9 +289,12 @@ export class OidcProviderService implements OnModuleDestroy {
 
 /** oidc_tokens_issued_total: what one token response carried, by grant type. */
 function countIssued(ctx: KoaContextWithOIDC): void {
-  const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
+  const grantType = text(ctx.oidc.params?.grant_type, 'unknown');
   const body = ctx.body as Record<string, unknown> | undefined;
   for (const kind of ['access_token', 'id_token', 'refresh_token']) {
     if (typeof body?.[kind] === 'string') oidcTokensIssued.inc({ grant_type: grantType, kind });
   }
 }
+
+/** A request parameter as text, or the fallback when it is absent or not a string. */
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
