@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +11,8 @@ import { activeTraceparent } from './common/tracing/trace-context.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
+import { registerFormBody } from './common/http/form-body.js';
+import { resolveCookieSecrets } from './crypto/cookie-secrets.js';
 import { trustProxyOption } from './common/http/client-ip.js';
 import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
@@ -89,6 +92,9 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only (anything else is 415), bounded in size and shape before any pipe runs.
   registerJsonBody(fastify, config.http.bodyLimit);
+  // The hosted pages: form bodies on their routes only, signed cookies (page session, CSRF).
+  registerFormBody(fastify, config.http.bodyLimit);
+  await app.register(fastifyCookie, { secret: resolveCookieSecrets(config), hook: 'onRequest' });
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
 

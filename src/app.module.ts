@@ -14,6 +14,7 @@ import { AuthModule } from './modules/auth/auth.module.js';
 import { CompatModule } from './modules/compat/compat.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { PagesModule } from './modules/pages/pages.module.js';
 import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
@@ -34,6 +35,7 @@ export class AppModule {
         CompatModule,
         ProfileExtrasModule,
         HealthModule,
+        PagesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -86,7 +86,8 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     { provide: APP_GUARD, useClass: RolesGuard },
     { provide: APP_GUARD, useClass: MfaEnrollmentGuard },
   ],
-  // What the compat module answers the first version's routes with.
-  exports: [RegistrationService, LoginService],
+  // What the compat module answers the first version's routes with, and what the hosted
+  // pages (and the OpenID provider's interaction) run their forms through.
+  exports: [RegistrationService, LoginService, PasswordService, EmailVerificationService, SessionLifecycleService],
 })
 export class AuthModule {}

@@ -46,6 +46,18 @@ function secondStepResult(error: unknown): string {
   return 'error';
 }
 
+/**
+ * A finished sign-in: one of our sessions is open. The JSON route turns it into tokens; the
+ * hosted pages (and the OpenID provider's interaction) keep the session id in a cookie.
+ */
+export interface SignedIn {
+  user: User;
+  session: { id: string; refreshToken: string; expiresAt: Date };
+}
+
+/** What the first step of a sign-in yields: a session, or for a user with MFA the second step to take. */
+export type SignInResult = { signedIn: SignedIn } | { mfaRequired: MfaRequiredResponseDto };
+
 const invalidMfaToken = (): AppException =>
   new AppException('USER_1006', 'The mfa_token is unknown, used or expired: log in again');
 
@@ -68,10 +80,20 @@ export class LoginService {
 
   /** Tokens, or for a user with MFA the `mfa_required` answer and no tokens. */
   async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+    const result = await this.signIn(dto, meta);
+    return 'mfaRequired' in result ? result.mfaRequired : this.tokensOf(result.signedIn);
+  }
+
+  /**
+   * The one sign-in of the service (POST /auth/login, the hosted sign-in page, the OpenID
+   * provider's interaction): lookup, lockout, password, then a session, or for a user with
+   * MFA the mfa_token of the second step. Rate limits are the caller's route's.
+   */
+  async signIn(dto: LoginRequestDto, meta: RequestMeta): Promise<SignInResult> {
     try {
-      const answer = await this.attempt(dto, meta);
-      loginAttempts.inc({ result: 'mfa_token' in answer ? 'mfa_required' : 'success' });
-      return answer;
+      const result = await this.attempt(dto, meta);
+      loginAttempts.inc({ result: 'mfaRequired' in result ? 'mfa_required' : 'success' });
+      return result;
     } catch (error) {
       loginAttempts.inc({ result: 'failure' });
       // The one refusal that comes before the password check: the lockout's 423.
@@ -80,14 +102,14 @@ export class LoginService {
     }
   }
 
-  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<SignInResult> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
     const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
     // The flag is on the row the password check read: no lookup for users without MFA.
-    if (user.mfaEnabled) return this.startSecondStep(user, rehash);
-    return this.open(user, rehash, meta);
+    if (user.mfaEnabled) return { mfaRequired: await this.startSecondStep(user, rehash) };
+    return { signedIn: await this.open(user, rehash, meta) };
   }
 
   /**
@@ -113,19 +135,28 @@ export class LoginService {
 
   /** POST /auth/login/mfa: the second step; tokens when the token and the code are good. */
   async loginSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+    return this.tokensOf(await this.signInSecondStep(dto, meta));
+  }
+
+  /** The second step of every sign-in (JSON route and pages): a session when the token and the code are good. */
+  async signInSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<SignedIn> {
     const method = this.secondFactor.methodOf(dto);
     try {
-      const tokens = await this.secondStep(dto, meta);
+      const signedIn = await this.secondStep(dto, meta);
       mfaSecondSteps.inc({ method, result: 'success' });
       loginAttempts.inc({ result: 'success' });
-      return tokens;
+      return signedIn;
     } catch (error) {
       mfaSecondSteps.inc({ method, result: secondStepResult(error) });
       throw error;
     }
   }
 
-  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+  private tokensOf(signedIn: SignedIn): TokenResponseDto {
+    return this.tokens.issue(signedIn.user, signedIn.session);
+  }
+
+  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<SignedIn> {
     const challenge = await this.challenges.find(dto.mfa_token);
     if (challenge === null) throw invalidMfaToken();
     const user = await this.accounts.findOrNull(challenge.userId);
@@ -150,8 +181,8 @@ export class LoginService {
     return this.open(user, null, meta);
   }
 
-  /** A new session and its tokens: the end of every successful login. */
-  private async open(user: User, rehash: string | null, meta: RequestMeta): Promise<TokenResponseDto> {
+  /** A new session: the end of every successful sign-in. */
+  private async open(user: User, rehash: string | null, meta: RequestMeta): Promise<SignedIn> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
@@ -180,11 +211,10 @@ export class LoginService {
       this.sessions.publishOpened(opened.session, opened.evicted),
       this.accounts.afterWrite(user.id, []),
     ]);
-    return this.tokens.issue(user, {
-      id: opened.session.id,
-      refreshToken: opened.refreshToken,
-      expiresAt: opened.session.expiresAt,
-    });
+    return {
+      user,
+      session: { id: opened.session.id, refreshToken: opened.refreshToken, expiresAt: opened.session.expiresAt },
+    };
   }
 
   /** Wrong credentials, then a disabled account, then an unverified email (when required). */
