@@ -395,7 +395,8 @@ function productionProblems(env: Env): string[] {
   if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
   if (env.DATA_ENCRYPTION_KEYS === undefined) problems.push('DATA_ENCRYPTION_KEYS: required in production');
   if (env.COOKIE_SECRET.length === 0) problems.push('COOKIE_SECRET: required in production');
-  else if (env.COOKIE_SECRET.some((s) => PLACEHOLDER_SECRETS.test(s))) problems.push('COOKIE_SECRET: placeholder value');
+  else if (env.COOKIE_SECRET.some((s) => PLACEHOLDER_SECRETS.test(s)))
+    problems.push('COOKIE_SECRET: placeholder value');
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
     else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');

@@ -92,7 +92,10 @@ export class AccountPages {
     const problems = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (problems.length > 0) {
       const errors = problems.map((p) => ({
-        message: p.property === 'name' ? 'Enter a name of 1 to 100 visible characters.' : 'A username is 3 to 32 letters, digits, ".", "_" or "-".',
+        message:
+          p.property === 'name'
+            ? 'Enter a name of 1 to 100 visible characters.'
+            : 'A username is 3 to 32 letters, digits, ".", "_" or "-".',
         field: p.property,
       }));
       return this.overview(request, reply, current, { errors, status: 400 });
@@ -177,7 +180,12 @@ export class AccountPages {
   }
 
   /** A new pending TOTP secret: its QR code as a data: image (an <img> runs no script), the key as text. */
-  async startMfaSetup(request: FastifyRequest, reply: FastifyReply, current: PageUser, meta: RequestMeta): Promise<Page> {
+  async startMfaSetup(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    current: PageUser,
+    meta: RequestMeta,
+  ): Promise<Page> {
     try {
       const setup = await this.mfa.setup(current.principal, meta);
       return {
@@ -220,7 +228,12 @@ export class AccountPages {
     }
   }
 
-  private async mfaRefused(error: unknown, request: FastifyRequest, reply: FastifyReply, current: PageUser): Promise<Page> {
+  private async mfaRefused(
+    error: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    current: PageUser,
+  ): Promise<Page> {
     if (!(error instanceof AppException) || !['USER_1403', 'USER_1404', 'USER_1003'].includes(error.code)) throw error;
     const errors = [{ message: pageMessageOf(error.code, error.status) }];
     return this.overview(request, reply, current, { errors, status: error.status });

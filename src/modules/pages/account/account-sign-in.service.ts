@@ -26,7 +26,12 @@ export class AccountSignIn {
     return this.flow.page(request, reply, VIEW);
   }
 
-  async password(request: FastifyRequest, reply: FastifyReply, form: SignInFormDto, meta: RequestMeta): Promise<PageAnswer> {
+  async password(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: SignInFormDto,
+    meta: RequestMeta,
+  ): Promise<PageAnswer> {
     return this.finish(reply, await this.flow.submitPassword(request, reply, form, meta, VIEW));
   }
 

@@ -25,7 +25,11 @@ export class AccountController {
 
   @Get()
   @SignedInPage()
-  async show(@CurrentPageUser() user: PageUser, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async show(
+    @CurrentPageUser() user: PageUser,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     this.renderer.send(reply, await this.pages.overview(request, reply, user));
   }
 

@@ -40,7 +40,10 @@ export class CsrfService {
     const body = request.body as Record<string, unknown> | undefined;
     const token = body?.[CSRF_FIELD];
     if (secret === null || typeof token !== 'string' || !this.tokens.verify(secret, token)) {
-      throw new AppException('COMMON_1003', 'The form expired or did not come from this site: reload the page and try again');
+      throw new AppException(
+        'COMMON_1003',
+        'The form expired or did not come from this site: reload the page and try again',
+      );
     }
   }
 

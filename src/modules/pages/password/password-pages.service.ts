@@ -38,7 +38,12 @@ export class PasswordPages {
     };
   }
 
-  async reset(request: FastifyRequest, reply: FastifyReply, form: ResetPasswordFormDto, meta: RequestMeta): Promise<Page> {
+  async reset(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: ResetPasswordFormDto,
+    meta: RequestMeta,
+  ): Promise<Page> {
     if (form.new_password !== form.confirm_password) {
       const errors = [{ message: 'The two passwords are not the same.', field: 'confirm_password' }];
       return this.resetPage(request, reply, form.token, errors, 400);
@@ -83,7 +88,8 @@ export class PasswordPages {
       template: 'message',
       title: 'Check your mail',
       data: {
-        message: 'If an account has this address, a link to choose a new password is on its way. It works once, for 30 minutes.',
+        message:
+          'If an account has this address, a link to choose a new password is on its way. It works once, for 30 minutes.',
         link: SIGN_IN_LINK,
       },
     };

@@ -45,8 +45,6 @@ export function passwordPolicyErrors(details: unknown, field: string): PageError
 
 /** The policy in one sentence, for the hint above a new-password field. */
 export function passwordPolicyHint(policy: { minLength: number; requireClasses: boolean }): string {
-  const classes = policy.requireClasses
-    ? ', with an upper-case and a lower-case letter, a digit and a symbol'
-    : '';
+  const classes = policy.requireClasses ? ', with an upper-case and a lower-case letter, a digit and a symbol' : '';
   return `At least ${policy.minLength} characters${classes}; not a common password, nor one of your recent ones.`;
 }

@@ -81,7 +81,8 @@ export class SignInFlow {
     const missing: PageError[] = [];
     if (identifier === '') missing.push({ message: 'Enter your email or username.', field: 'identifier' });
     if (form.password === '') missing.push({ message: 'Enter your password.', field: 'password' });
-    if (missing.length > 0) return { page: this.page(request, reply, view, { identifier, errors: missing, status: 400 }) };
+    if (missing.length > 0)
+      return { page: this.page(request, reply, view, { identifier, errors: missing, status: 400 }) };
     try {
       const result = await this.logins.signIn(asLogin(identifier, form.password), meta);
       if ('signedIn' in result) return { signedIn: sessionOf(result.signedIn) };
