@@ -6,7 +6,7 @@ import { AppException } from '../errors/app.exception.js';
 const FORM_KEY = 'formBody';
 
 /** The largest form a hosted page posts is well under 1 KiB; 8 KiB leaves room and bounds the parse. */
-export const FORM_BODY_LIMIT_BYTES = 8 * 1024;
+const FORM_BODY_LIMIT_BYTES = 8 * 1024;
 
 /** Fields of a form: a page's forms have a handful. */
 const FORM_MAX_FIELDS = 32;
@@ -47,7 +47,7 @@ export function parseForm(text: string): Record<string, string> {
  * Fastify: the page route's own guard throws it (assertFormBody), so the refusal is answered
  * by the route's error handling (an HTML page) with the same code and status.
  */
-export class RejectedForm {
+class RejectedForm {
   constructor(readonly error: AppException) {}
 }
 

@@ -38,6 +38,10 @@ export class SecondFactorFormDto extends PageFormDto {
   recovery_code?: string;
 }
 
+/**
+ * The consent form's POST (the OpenID interaction handles it).
+ * @public
+ */
 export class ConsentFormDto extends PageFormDto {
   @IsIn(['allow', 'deny'])
   decision!: 'allow' | 'deny';

@@ -7,7 +7,7 @@ import { PageRenderer } from '../rendering/page-renderer.service.js';
 import { CSRF_COOKIE, cookieOptions } from './cookies.js';
 
 /** The form field every page form carries its token in. */
-export const CSRF_FIELD = '_csrf';
+const CSRF_FIELD = '_csrf';
 
 /**
  * CSRF protection of every page form (@fastify/csrf, the token scheme of

@@ -8,7 +8,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { isRedirect, type Page, type PageAnswer, TEMPLATES } from './page.js';
 import { SITE_CSS } from './site-css.js';
 
-export const SITE_CSS_PATH = '/pages/assets/site.css';
+const SITE_CSS_PATH = '/pages/assets/site.css';
 
 /**
  * The pages' Content-Security-Policy: no script at all, styles and images from this origin
@@ -16,7 +16,7 @@ export const SITE_CSS_PATH = '/pages/assets/site.css';
  * apply it to the redirects after a POST too, and the OpenID sign-in ends with a redirect
  * to the client's own origin.
  */
-export const PAGE_CSP = [
+const PAGE_CSP = [
   "default-src 'none'",
   "script-src 'none'",
   "style-src 'self'",

@@ -15,7 +15,7 @@ export const TEMPLATES = {
   ...ACCOUNT_TEMPLATES,
 };
 
-export type TemplateName = Exclude<keyof typeof TEMPLATES, 'layout'>;
+type TemplateName = Exclude<keyof typeof TEMPLATES, 'layout'>;
 
 /** A problem shown in the error summary; `field` is the id of the input it links to. */
 export interface PageError {
