@@ -26,14 +26,14 @@ export const ACCOUNT_TEMPLATES = {
 <h2 id="sessions-title">Signed-in devices</h2>
 <table id="sessions-table">
 <caption class="visually-hidden">Your sessions</caption>
-<thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Signed in</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+<thead><tr><th scope="col">Device</th><th scope="col" class="nowrap">Address</th><th scope="col" class="nowrap">Signed in</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody>
 <% for (const s of it.sessions) { %>
 <tr id="session-<%= s.id %>">
-<td><%= s.user_agent ?? 'unknown device' %><% if (s.current) { %> <span class="badge">this device</span><% } %></td>
-<td><%= s.ip_address ?? '—' %></td>
-<td><time datetime="<%= s.created_at %>"><%= s.created_at.slice(0, 16).replace('T', ' ') %> UTC</time></td>
-<td>
+<td class="device"><%= s.user_agent ?? 'unknown device' %><% if (s.current) { %> <span class="badge">this device</span><% } %></td>
+<td class="nowrap"><%= s.ip_address ?? '—' %></td>
+<td class="nowrap"><time datetime="<%= s.created_at %>"><%= s.created_at.slice(0, 16).replace('T', ' ') %> UTC</time></td>
+<td class="nowrap">
 <form method="post" action="/account/sessions/revoke" class="inline">
 <input type="hidden" name="_csrf" value="<%= it.csrf %>">
 <input type="hidden" name="session_id" value="<%= s.id %>">

@@ -11,6 +11,7 @@ export const LAYOUT_TEMPLATES = {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title><%= it.title %> · <%= it.siteName %></title>
 <link rel="stylesheet" href="<%= it.cssHref %>">
 </head>

@@ -20,7 +20,7 @@ body { margin: 0; }
 .skip-link:focus { left: 0; }
 .site-header { border-bottom: 4px solid var(--accent); padding: .75rem 1.5rem; }
 .site-name { margin: 0; font-weight: 700; }
-main { max-width: 40rem; margin: 0 auto; padding: 1.5rem; }
+main { max-width: 52rem; margin: 0 auto; padding: 1.5rem; }
 main:focus { outline: none; }
 h1 { font-size: 1.75rem; margin: .5rem 0 1.25rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
@@ -55,6 +55,8 @@ a:focus-visible, button:focus-visible, input:focus-visible, [tabindex]:focus-vis
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .5rem .25rem; border-bottom: 1px solid var(--border); vertical-align: top; overflow-wrap: anywhere; }
 form.inline { margin: 0; }
+.nowrap { white-space: nowrap; }
+td.device { font-size: .875rem; max-width: 22rem; }
 .codes { columns: 2; font-size: 1.1rem; }
 code { font-family: ui-monospace, "Cascadia Mono", Menlo, monospace; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
