@@ -10,7 +10,7 @@ import { freePort } from '../test/utils/app.js';
 import { createTestDatabase } from '../test/utils/database.js';
 import { registerAndLogin, startWithAdmin } from '../test/utils/factories.js';
 import { http } from '../test/utils/http.js';
-import { FormBrowser, formAction } from '../test/utils/oidc-browser.js';
+import { FormBrowser, formAction, hiddenFields } from '../test/utils/oidc-browser.js';
 
 const FLOWS = Number(process.env.BENCH_OIDC_FLOWS ?? 200);
 const REDIRECT = 'https://rp.example.com/callback';
@@ -52,7 +52,11 @@ try {
     if (step.location === null) {
       step = await browser.go(new URL(formAction(step.body, '/login'), base).href, {
         method: 'POST',
-        form: { email: user.identity.email, password: user.identity.password },
+        form: {
+          ...hiddenFields(step.body, '/login'),
+          identifier: user.identity.email,
+          password: user.identity.password,
+        },
       });
     }
     const callback = new URL(step.location as string);
