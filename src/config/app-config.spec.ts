@@ -70,6 +70,23 @@ describe('config', () => {
     assert.deepEqual(problems({ ...prod, MFA_REQUIRED_ROLES: 'admin', MFA_ENCRYPTION_KEY: 'cd'.repeat(32) }), []);
   });
 
+  it('derives the OpenID issuer from PUBLIC_URL, and JWT_ISSUER from it unless set', () => {
+    const derived = loadConfig({ PUBLIC_URL: 'https://id.example.com/' });
+    assert.equal(derived.oidc.issuer, 'https://id.example.com/oidc');
+    assert.equal(derived.jwt.issuer, 'https://id.example.com/oidc');
+    assert.deepEqual(derived.jwt.acceptedIssuers, ['https://id.example.com/oidc', 'user-service']);
+    const pinned = loadConfig({ OIDC_ISSUER: 'https://auth.example.com/realm/', JWT_ISSUER: 'legacy' });
+    assert.equal(pinned.oidc.issuer, 'https://auth.example.com/realm');
+    assert.deepEqual(pinned.jwt.acceptedIssuers, ['legacy']);
+    for (const bad of [
+      'https://id.example.com',
+      'https://id.example.com/',
+      'https://id.example.com/oidc?x=1',
+      'ftp://x/oidc',
+    ])
+      assert.match(problems({ OIDC_ISSUER: bad }).join(), /OIDC_ISSUER/, bad);
+  });
+
   it('names the variable of a bad value', () => {
     assert.match(problems({ PORT: 'eighty' }).join(), /PORT/);
     assert.match(problems({ DATABASE_URL: 'mysql://x' }).join(), /DATABASE_URL/);

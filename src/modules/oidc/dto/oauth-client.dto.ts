@@ -54,7 +54,7 @@ export class RegisterOAuthClientRequestDto {
   @Matches(URL_PATTERN, { each: true })
   post_logout_redirect_uris?: string[];
 
-  @ApiProperty({ enum: CLIENT_GRANT_TYPES, isArray: true })
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...CLIENT_GRANT_TYPES] } })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -101,7 +101,7 @@ export class OAuthClientResponseDto {
   @ApiProperty() name!: string;
   @ApiProperty({ type: [String] }) redirect_uris!: string[];
   @ApiProperty({ type: [String] }) post_logout_redirect_uris!: string[];
-  @ApiProperty({ enum: CLIENT_GRANT_TYPES, isArray: true }) grant_types!: string[];
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...CLIENT_GRANT_TYPES] } }) grant_types!: string[];
   @ApiProperty({ type: [String] }) scopes!: string[];
   @ApiProperty({ type: String, nullable: true }) audience!: string | null;
   @ApiProperty() first_party!: boolean;
