@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const DATA_KEY = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+const COOKIE = 'c'.repeat(43);
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -60,6 +61,7 @@ describe('config', () => {
       REDIS_URL: 'redis://r:6379',
       JWT_PRIVATE_KEY: 'pem',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     };
     assert.deepEqual(problems(prod), []);
     assert.match(
@@ -99,6 +101,23 @@ describe('config', () => {
     assert.match(problems({ ARGON2_MEMORY_KIB: '7167', ARGON2_TIME_COST: '20' }).join(), /ARGON2_MEMORY_KIB/);
   });
 
+  it('derives the OpenID issuer from PUBLIC_URL, and JWT_ISSUER from it unless set', () => {
+    const derived = loadConfig({ PUBLIC_URL: 'https://id.example.com/' });
+    assert.equal(derived.oidc.issuer, 'https://id.example.com/oidc');
+    assert.equal(derived.jwt.issuer, 'https://id.example.com/oidc');
+    assert.deepEqual(derived.jwt.acceptedIssuers, ['https://id.example.com/oidc', 'user-service']);
+    const pinned = loadConfig({ OIDC_ISSUER: 'https://auth.example.com/realm/', JWT_ISSUER: 'legacy' });
+    assert.equal(pinned.oidc.issuer, 'https://auth.example.com/realm');
+    assert.deepEqual(pinned.jwt.acceptedIssuers, ['legacy']);
+    for (const bad of [
+      'https://id.example.com',
+      'https://id.example.com/',
+      'https://id.example.com/oidc?x=1',
+      'ftp://x/oidc',
+    ])
+      assert.match(problems({ OIDC_ISSUER: bad }).join(), /OIDC_ISSUER/, bad);
+  });
+
   it('names the variable of a bad value', () => {
     assert.match(problems({ PORT: 'eighty' }).join(), /PORT/);
     assert.match(problems({ DATABASE_URL: 'mysql://x' }).join(), /DATABASE_URL/);
@@ -115,12 +134,14 @@ describe('config', () => {
     assert.match(list, /REDIS_URL/);
     assert.match(list, /JWT_PRIVATE_KEY/);
     assert.match(list, /DATA_ENCRYPTION_KEYS/);
+    assert.match(list, /COOKIE_SECRET: required in production/);
     const hs = problems({
       NODE_ENV: 'production',
       JWT_ALGORITHM: 'HS256',
       DATABASE_URL: 'postgres://h/db',
       REDIS_URL: 'redis://h',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     });
     assert.deepEqual(hs, ['JWT_SECRET: required in production for HS256']);
     assert.match(
@@ -131,6 +152,7 @@ describe('config', () => {
         DATABASE_URL: 'postgres://h/db',
         REDIS_URL: 'redis://h',
         DATA_ENCRYPTION_KEYS: DATA_KEY,
+        COOKIE_SECRET: COOKIE,
       }).join(),
       /placeholder|32 characters/,
     );
@@ -197,6 +219,7 @@ describe('config', () => {
       REDIS_URL: 'redis://h',
       JWT_PRIVATE_KEY: 'k',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     };
     assert.deepEqual(problems(prod), []);
     assert.match(problems({ ...prod, LOG_MAIL_LINKS: 'true' }).join(), /LOG_MAIL_LINKS: not allowed in production/);

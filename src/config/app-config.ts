@@ -135,7 +135,8 @@ const envSchema = z.object({
   JWT_PUBLIC_KEY: pem,
   JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
   JWT_SECRET: optionalString,
-  JWT_ISSUER: z.string().min(1).default('user-service'),
+  // Unset: the OpenID issuer URL (OIDC_ISSUER), so /api/v1 tokens and ID tokens name one issuer.
+  JWT_ISSUER: optionalString,
   JWT_AUDIENCE: z.string().min(1).default('user-service'),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(15, 1, 24 * 60),
   JWT_REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1, 365),
@@ -172,6 +173,14 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
   PUBLIC_URL: z.url().default('http://localhost:8000'),
+  // The OpenID Connect issuer; unset: PUBLIC_URL + /oidc (docs/decisions.md, "OpenID Connect provider").
+  OIDC_ISSUER: url(['https:', 'http:']).refine(
+    (v) => v === undefined || (!['', '/'].includes(new URL(v).pathname) && !/[?#]/.test(v)),
+    {
+      message:
+        'must have a path and no query (the provider is mounted at the path; the API keeps the root), e.g. https://id.example.com/oidc',
+    },
+  ),
   CORS_ORIGINS: csv,
   TRUST_PROXY: z
     .string()
@@ -188,6 +197,11 @@ const envSchema = z.object({
     message: `must be a comma list of ${MFA_ROLES.join(', ')}`,
   }),
   // 32 bytes, base64 or hex: the AES-256-GCM key of the stored TOTP secrets.
+  // Signs the hosted pages' cookies (page session, CSRF secret); comma-separated, the first
+  // signs and all verify (rotation). Outside production generated under DATA_DIR/keys.
+  COOKIE_SECRET: csv.refine((secrets) => secrets.every((s) => s.length >= 32), {
+    message: 'every secret must be at least 32 characters (npm run keys:generate makes one)',
+  }),
   MFA_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || parseKey32(v) !== null, {
     message: 'must be 32 bytes, as 64 hex digits or base64/base64url',
   }),
@@ -236,6 +250,8 @@ export interface AppConfig {
     previousPublicKeys: string[];
     secret: string | undefined;
     issuer: string;
+    /** Issuers whose tokens still verify: the configured one, and before JWT_ISSUER was a URL, `user-service`. */
+    acceptedIssuers: string[];
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
@@ -253,6 +269,12 @@ export interface AppConfig {
   admin: { email: string | undefined; password: string | undefined };
   requireVerifiedEmail: boolean;
   mail: { smtpUrl: string | undefined; from: string };
+  oidc: {
+    /** The OpenID Connect issuer URL (no trailing slash); the provider is mounted at its path. */
+    issuer: string;
+  };
+  /** Signing secrets of the hosted pages' cookies, the first signs; undefined: generated under dataDir/keys (never in production). */
+  cookieSecrets: string[] | undefined;
   mfa: {
     issuer: string;
     requiredRoles: (typeof MFA_ROLES)[number][];
@@ -272,6 +294,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** JWT_ISSUER's default before it became the OpenID issuer URL: its tokens keep verifying. */
+const LEGACY_JWT_ISSUER = 'user-service';
 
 const PLACEHOLDER_SECRETS = /^(changeme|change-me|secret|password|placeholder|example|xxx+)$/i;
 
@@ -294,6 +319,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const argon2 = argon2Problem(env.ARGON2_MEMORY_KIB, env.ARGON2_TIME_COST);
   if (argon2 !== undefined) problems.push(argon2);
   if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = env.PUBLIC_URL.replace(/\/+$/, '');
+  const oidcIssuer = (env.OIDC_ISSUER ?? `${publicUrl}/oidc`).replace(/\/+$/, '');
+  const jwtIssuer = env.JWT_ISSUER ?? oidcIssuer;
 
   return {
     env: env.NODE_ENV,
@@ -304,7 +332,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: env.BODY_LIMIT_BYTES,
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS,
-      publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+      publicUrl,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       workers: env.WORKERS,
     },
@@ -332,7 +360,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       publicKey: env.JWT_PUBLIC_KEY,
       previousPublicKeys: splitPemList(env.JWT_PREVIOUS_PUBLIC_KEYS),
       secret: env.JWT_SECRET,
-      issuer: env.JWT_ISSUER,
+      issuer: jwtIssuer,
+      acceptedIssuers: env.JWT_ISSUER === undefined ? [jwtIssuer, LEGACY_JWT_ISSUER] : [jwtIssuer],
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       refreshTtlSeconds: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 24 * 3600,
@@ -367,6 +396,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    oidc: { issuer: oidcIssuer },
+    cookieSecrets: env.COOKIE_SECRET.length === 0 ? undefined : env.COOKIE_SECRET,
     mfa: {
       issuer: env.MFA_ISSUER,
       requiredRoles: env.MFA_REQUIRED_ROLES as (typeof MFA_ROLES)[number][],
@@ -421,6 +452,9 @@ function productionProblems(env: Env): string[] {
   if (env.LOG_MAIL_LINKS) problems.push('LOG_MAIL_LINKS: not allowed in production (links carry live tokens)');
   if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
   if (env.DATA_ENCRYPTION_KEYS === undefined) problems.push('DATA_ENCRYPTION_KEYS: required in production');
+  if (env.COOKIE_SECRET.length === 0) problems.push('COOKIE_SECRET: required in production');
+  else if (env.COOKIE_SECRET.some((s) => PLACEHOLDER_SECRETS.test(s)))
+    problems.push('COOKIE_SECRET: placeholder value');
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
     else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { createApp, type RunningApp } from '#src/app.factory.js';
 import { loadConfig } from '#src/config/app-config.js';
 import { assertTestDatabase, createTestDatabase } from './database.js';
@@ -21,6 +21,8 @@ export interface TestAppOptions {
   redisPrefix?: string;
   /** Skip Redis: the in-process store of embedded mode. */
   noRedis?: boolean;
+  /** A fixed port (from freePort()), when PUBLIC_URL must name the listener (the OpenID issuer). */
+  port?: number;
 }
 
 const TEST_MFA_KEY = randomBytes(32).toString('base64');
@@ -46,6 +48,7 @@ export function testEnv(databaseUrl: string): Record<string, string> {
     DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
     // One key per test process, so every instance a test starts reads the others' TOTP secrets.
     MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
+    COOKIE_SECRET: TEST_COOKIE_SECRET,
   };
 }
 
@@ -63,7 +66,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.REDIS_URL = process.env.TEST_REDIS_URL;
   }
   const running = await createApp(loadConfig(env));
-  await running.app.listen({ port: 0, host: '127.0.0.1' });
+  await running.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = running.app.getHttpServer().address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
@@ -77,6 +80,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** One cookie secret per test process, shared by every instance a test starts (a page session works on each). */
+export const TEST_COOKIE_SECRET = randomBytes(32).toString('base64url');
+
 /** One data-encryption key per test process, shared by every instance a test starts (as the pods of one release). */
 export const TEST_DATA_KEYS = `test1:${randomBytes(32).toString('base64')}`;
 
@@ -84,3 +90,12 @@ export const TEST_DATA_KEYS = `test1:${randomBytes(32).toString('base64')}`;
 export const TEST_EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
+
+/** A loopback port free right now: for a test whose PUBLIC_URL (and so the OpenID issuer) must name its listener. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

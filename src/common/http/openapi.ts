@@ -145,6 +145,8 @@ interface Constraint {
   name?: string;
   propertyName: string;
   constraints?: unknown[];
+  /** `{ each: true }`: the rule is about every item of an array, not the array. */
+  each?: boolean;
 }
 
 /** class-validator's rules of one DTO class (inherited ones included), by property. */
@@ -172,7 +174,14 @@ function portablePattern(source: string): string | undefined {
  * explicitly is kept.
  */
 function applyValidation(schema: SchemaObject, rules: Constraint[], inBody: boolean): void {
+  const items =
+    schema.type === 'array' && schema.items !== undefined && !isRef(schema.items) ? schema.items : undefined;
   for (const rule of rules) {
+    if (rule.each === true && schema.type === 'array') {
+      // A rule on each item describes the items (an enum on the array itself would be invalid).
+      if (items !== undefined) applyValidation(items, [{ ...rule, each: false }], false);
+      continue;
+    }
     const [first] = rule.constraints ?? [];
     switch (rule.name ?? '') {
       case 'matches': {

@@ -50,6 +50,23 @@ function secondStepResult(error: unknown): string {
   return 'error';
 }
 
+/**
+ * A finished sign-in: one of our sessions is open. The JSON route turns it into tokens; the
+ * hosted pages (and the OpenID provider's interaction) keep the session id in a cookie.
+ */
+export interface SignedIn {
+  user: User;
+  session: { id: string; refreshToken: string; expiresAt: Date };
+}
+
+/** Where a sign-in comes from: the OAuth client of a sign-in through the OpenID provider (`user.logged_in.client_id`). */
+export interface SignInContext {
+  clientId?: string;
+}
+
+/** What the first step of a sign-in yields: a session, or for a user with MFA the second step to take. */
+export type SignInResult = { signedIn: SignedIn } | { mfaRequired: MfaRequiredResponseDto };
+
 const invalidMfaToken = (): AppException =>
   new AppException('USER_1006', 'The mfa_token is unknown, used or expired: log in again');
 
@@ -72,10 +89,20 @@ export class LoginService {
 
   /** Tokens, or for a user with MFA the `mfa_required` answer and no tokens. */
   async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+    const result = await this.signIn(dto, meta);
+    return 'mfaRequired' in result ? result.mfaRequired : this.tokensOf(result.signedIn);
+  }
+
+  /**
+   * The one sign-in of the service (POST /auth/login, the hosted sign-in page, the OpenID
+   * provider's interaction): lookup, lockout, password, then a session, or for a user with
+   * MFA the mfa_token of the second step. Rate limits are the caller's route's.
+   */
+  async signIn(dto: LoginRequestDto, meta: RequestMeta, context: SignInContext = {}): Promise<SignInResult> {
     try {
-      const answer = await this.attempt(dto, meta);
-      loginAttempts.inc({ result: 'mfa_token' in answer ? 'mfa_required' : 'success' });
-      return answer;
+      const result = await this.attempt(dto, meta, context);
+      loginAttempts.inc({ result: 'mfaRequired' in result ? 'mfa_required' : 'success' });
+      return result;
     } catch (error) {
       loginAttempts.inc({ result: 'failure' });
       // The one refusal that comes before the password check: the lockout's 423.
@@ -84,15 +111,15 @@ export class LoginService {
     }
   }
 
-  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta, context: SignInContext): Promise<SignInResult> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
     if (result.ok && (refusal !== null || result.user.mfaEnabled)) await this.lockout.clear(result.subject);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
     const { user, rehash, subject } = result as Extract<CheckResult, { ok: true }>;
     // The flag is on the row the password check read: no lookup for users without MFA.
-    if (user.mfaEnabled) return this.startSecondStep(user, rehash);
-    return this.open(user, rehash, meta, subject);
+    if (user.mfaEnabled) return { mfaRequired: await this.startSecondStep(user, rehash) };
+    return { signedIn: await this.open(user, rehash, meta, subject, context) };
   }
 
   /**
@@ -118,19 +145,28 @@ export class LoginService {
 
   /** POST /auth/login/mfa: the second step; tokens when the token and the code are good. */
   async loginSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+    return this.tokensOf(await this.signInSecondStep(dto, meta));
+  }
+
+  /** The second step of every sign-in (JSON route and pages): a session when the token and the code are good. */
+  async signInSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta, context: SignInContext = {}): Promise<SignedIn> {
     const method = this.secondFactor.methodOf(dto);
     try {
-      const tokens = await this.secondStep(dto, meta);
+      const signedIn = await this.secondStep(dto, meta, context);
       mfaSecondSteps.inc({ method, result: 'success' });
       loginAttempts.inc({ result: 'success' });
-      return tokens;
+      return signedIn;
     } catch (error) {
       mfaSecondSteps.inc({ method, result: secondStepResult(error) });
       throw error;
     }
   }
 
-  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+  private tokensOf(signedIn: SignedIn): TokenResponseDto {
+    return this.tokens.issue(signedIn.user, signedIn.session);
+  }
+
+  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta, context: SignInContext): Promise<SignedIn> {
     const challenge = await this.challenges.find(dto.mfa_token);
     if (challenge === null) throw invalidMfaToken();
     const user = await this.accounts.findOrNull(challenge.userId);
@@ -152,22 +188,23 @@ export class LoginService {
       throw error;
     }
     if (!(await this.challenges.spend(dto.mfa_token))) throw invalidMfaToken();
-    return this.open(user, null, meta, null);
+    return this.open(user, null, meta, null, context);
   }
 
   /**
-   * A new session and its tokens: the end of every successful login. The writes are three
-   * statements in the user's transaction (after its lock): the user row and the login
-   * history in one, the session and the eviction of those past the limit in one, and every
-   * event in one outbox insert. Then one round of Redis (the new session's key, the evicted
-   * ones', the user's cache entry, the cleared lockout counter) before signing.
+   * A new session: the end of every successful sign-in. The writes are three statements in
+   * the user's transaction (after its lock): the user row and the login history in one, the
+   * session and the eviction of those past the limit in one, and every event in one outbox
+   * insert. Then one round of Redis (the new session's key, the evicted ones', the user's
+   * cache entry, the cleared lockout counter).
    */
   private async open(
     user: User,
     rehash: string | null,
     meta: RequestMeta,
     lockoutSubject: string | null,
-  ): Promise<TokenResponseDto> {
+    context: SignInContext,
+  ): Promise<SignedIn> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
@@ -178,6 +215,7 @@ export class LoginService {
         session_id: o.session.id,
         ip_address: meta.ip,
         user_agent: meta.userAgent,
+        ...(context.clientId === undefined ? {} : { client_id: context.clientId }),
       });
       await this.events.record(
         tx,
@@ -191,11 +229,10 @@ export class LoginService {
       this.accounts.afterWrite(user.id, []),
       lockoutSubject === null ? undefined : this.lockout.clear(lockoutSubject),
     ]);
-    return this.tokens.issue(user, {
-      id: opened.session.id,
-      refreshToken: opened.refreshToken,
-      expiresAt: opened.session.expiresAt,
-    });
+    return {
+      user,
+      session: { id: opened.session.id, refreshToken: opened.refreshToken, expiresAt: opened.session.expiresAt },
+    };
   }
 
   /** Wrong credentials, then a disabled account, then an unverified email (when required). */

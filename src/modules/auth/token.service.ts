@@ -70,6 +70,11 @@ export class TokenService {
     ).toString('base64url');
   }
 
+  /** The keys themselves: the OpenID provider signs ID tokens with the same key. */
+  get signingKeys(): SigningKeys {
+    return this.keys;
+  }
+
   get accessTtlSeconds(): number {
     return this.config.jwt.accessTtlSeconds;
   }
@@ -171,7 +176,7 @@ export class TokenService {
         algorithms: [entry.algorithm],
         publicKey: asKey(entry.key),
         secret: asKey(entry.key),
-        issuer: this.config.jwt.issuer,
+        issuer: this.config.jwt.acceptedIssuers as [string, ...string[]],
         audience: this.config.jwt.audience,
       });
     } catch (error) {
