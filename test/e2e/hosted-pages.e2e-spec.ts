@@ -15,12 +15,22 @@ import { freshCode, wrongCode } from '../utils/totp.js';
  * POST needs its CSRF token; sign-in runs the login use case (lockout, MFA) and opens one of
  * our sessions; the account page acts through the same services as the JSON routes.
  */
+const ADMIN = { email: 'pages-admin@example.com', password: 'Admin-Passw0rd-Pages' };
+
 describe('hosted pages', () => {
   let t: TestApp;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   before(async () => {
     smtp = await startSmtp();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, MAX_LOGIN_ATTEMPTS: '5' } });
+    t = await startTestApp({
+      env: {
+        SMTP_URL: smtp.url,
+        MAX_LOGIN_ATTEMPTS: '5',
+        MFA_REQUIRED_ROLES: 'admin',
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      },
+    });
   });
   after(async () => {
     await t.close();
@@ -315,6 +325,19 @@ describe('hosted pages', () => {
     assert.doesNotMatch(account.html, new RegExp(codes[0]), 'the codes are not shown again');
   });
 
+  it('holds a role of MFA_REQUIRED_ROLES to enrolment on the account page, as the API does', async () => {
+    const client = new PageClient(t.url);
+    assert.equal((await signInPage(client, ADMIN.email, ADMIN.password)).status, 303);
+    const account = await client.get('/account');
+    assert.equal(account.status, 200);
+    assert.match(account.html, /Your role requires two-step verification/);
+    const profile = await client.post('/account/profile', { name: 'Renamed Admin' });
+    assert.equal(profile.status, 403);
+    assert.match(profile.html, /requires two-step verification/);
+    const setup = await client.post('/account/mfa/setup', {});
+    assert.equal(setup.status, 200, 'enrolment stays open');
+  });
+
   it('renders a display name with markup escaped (XSS probe) and edits the profile through the users service', async () => {
     const identity = { ...newIdentity(), name: '<script>alert(1)</script><img src=x onerror=alert(2)>' };
     const who = await registerAndLogin(t.url, identity);
@@ -338,10 +361,20 @@ describe('hosted pages', () => {
 
   it('verifies the email from the mailed link on POST only (a scanner’s GET spends nothing)', async () => {
     const who = await registerAndLogin(t.url);
-    const [mail] = await smtp.waitFor(who.identity.email);
-    assert.ok(mail);
-    const token = tokenFrom(mail, 'verify-email');
+    await smtp.waitFor(who.identity.email);
+    // A new link from the account page replaces the mailed one.
+    const page = await signedIn(who);
+    const account = await page.get('/account');
+    assert.match(account.html, /id="resend-verification-submit"/);
+    const resent = await page.post('/account/verify-email', {});
+    assert.equal(resent.status, 200);
+    assert.match(resent.html, /A new verification link is on its way/);
+    const mails = await smtp.waitFor(who.identity.email, 2);
+    const token = tokenFrom(mails[1], 'verify-email');
     const client = new PageClient(t.url);
+    await client.get(`/verify-email?token=${tokenFrom(mails[0], 'verify-email')}`);
+    const old = await client.post('/verify-email', { token: tokenFrom(mails[0], 'verify-email') });
+    assert.equal(old.status, 400, 'the first link stopped working');
     for (let i = 0; i < 2; i += 1) {
       const page = await client.get(`/verify-email?token=${token}`);
       assert.equal(page.status, 200);
@@ -352,6 +385,7 @@ describe('hosted pages', () => {
     assert.equal(done.status, 200);
     assert.match(done.html, /email address is confirmed/);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: who.access })).body.is_verified, true);
+    assert.doesNotMatch((await page.get('/account')).html, /resend-verification-submit/);
     await client.get(`/verify-email?token=${token}`);
     const again = await client.post('/verify-email', { token });
     assert.equal(again.status, 400);

@@ -44,6 +44,7 @@ describe('TOTP secret cipher', () => {
         REDIS_URL: 'redis://r:6379',
         JWT_PRIVATE_KEY: 'pem',
         DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+        COOKIE_SECRET: 'c'.repeat(43),
       }),
     );
     assert.equal(prod.available, false);
