@@ -63,7 +63,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.REDIS_URL = process.env.TEST_REDIS_URL;
   }
   const running = await createApp(loadConfig(env));
-  await running.app.listen({ port: 0, host: '127.0.0.1' });
+  // A fixed PORT when the test gives one (with PUBLIC_URL: the OpenID issuer is known before start).
+  await running.app.listen({ port: Number(env.PORT), host: '127.0.0.1' });
   const address = running.app.getHttpServer().address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,

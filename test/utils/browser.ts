@@ -23,6 +23,7 @@ export interface TestBrowser {
   problems: string[];
   /** Absolute paths of the screenshots taken, in order. */
   screenshots: string[];
+  /** A page in a fresh browser context of its own (no cookies shared with other pages): one per user. */
   newPage(): Promise<Page>;
   /** A full-page PNG named `<nn>-<name>.png` in this suite's directory; returns its path. */
   screenshot(page: Page, name: string): Promise<string>;
@@ -112,7 +113,8 @@ export async function launchBrowser(suite: string): Promise<TestBrowser> {
     problems,
     screenshots,
     async newPage() {
-      const page = await browser.newPage();
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
       watch(page);
       return page;
     },
@@ -153,7 +155,7 @@ interface PageDocument {
 }
 
 /** What has the keyboard focus: `tag[name=..]#id` of document.activeElement. */
-export function focused(page: Page): Promise<string> {
+function focused(page: Page): Promise<string> {
   return page.evaluate(() => {
     const el = (globalThis as unknown as { document: PageDocument }).document.activeElement;
     if (el === null) return '';
@@ -176,7 +178,10 @@ export async function tabTo(page: Page, selector: string, maxTabs = 25): Promise
     if (await isFocused()) return;
     await page.keyboard.press('Tab');
   }
-  assert.ok(await isFocused(), `${selector} not reached with ${maxTabs} presses of Tab on ${page.url()}`);
+  assert.ok(
+    await isFocused(),
+    `${selector} not reached with ${maxTabs} presses of Tab on ${page.url()} (focus on ${await focused(page)})`,
+  );
 }
 
 /** Tabs to `selector`, then types `text` with the keyboard. */

@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AppWithAdmin, type Credentials, type Smtp, startWithAdmin } from './factories.js';
+import { http } from './http.js';
 import { freePort } from './service-process.js';
 import { waitFor } from './wait.js';
 
@@ -79,6 +81,8 @@ export interface OAuth2Proxy {
  * our JWKS, audience, nonce and PKCE (S256) stay on.
  */
 export async function startOAuth2Proxy(options: {
+  /** Chosen before the client is registered: the callback is its redirect URI. */
+  port: number;
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -86,7 +90,7 @@ export async function startOAuth2Proxy(options: {
 }): Promise<OAuth2Proxy> {
   const bin = process.env.RP_OAUTH2_PROXY_BIN;
   assert.ok(bin, "RP_OAUTH2_PROXY_BIN is not set: call relyingPartyTools('oauth2-proxy') first");
-  const port = await freePort();
+  const { port } = options;
   const url = `http://127.0.0.1:${port}`;
   const args = [
     `--http-address=127.0.0.1:${port}`,
@@ -132,4 +136,31 @@ export async function startOAuth2Proxy(options: {
       await exited;
     },
   };
+}
+
+/** The admin route of the OAuth clients (i17-oidc). */
+const CLIENTS_PATH = '/api/v1/oauth/clients';
+
+export interface RegisteredClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Registers an OAuth client through the admin route, as an operator would. */
+export async function registerClient(
+  base: string,
+  adminToken: string,
+  body: Record<string, unknown>,
+): Promise<RegisteredClient> {
+  const res = await http(base, 'POST', CLIENTS_PATH, { token: adminToken, body });
+  assert.equal(res.status, 201, `client registration: ${res.status} ${JSON.stringify(res.body)}`);
+  return { clientId: res.body.client_id, clientSecret: res.body.client_secret };
+}
+
+/** The service on a fixed loopback port with PUBLIC_URL set, so its issuer is `<url>/oidc` from the start. */
+export async function startOidcApp(admin: Credentials): Promise<AppWithAdmin & { smtp: Smtp; issuer: string }> {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const app = await startWithAdmin(admin, { smtp: true, env: { PORT: String(port), PUBLIC_URL: publicUrl } });
+  return { ...app, issuer: `${publicUrl}/oidc` };
 }
