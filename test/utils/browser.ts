@@ -15,7 +15,7 @@ import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 /** Where the screenshots of a run are kept (test-results/ is gitignored). */
-export const SCREENSHOT_ROOT = join(ROOT, 'test-results', 'screenshots');
+const SCREENSHOT_ROOT = join(ROOT, 'test-results', 'screenshots');
 
 export interface TestBrowser {
   browser: Browser;
