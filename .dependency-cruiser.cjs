@@ -24,6 +24,7 @@ const LAYERS = [
   ['users', '^dist/src/modules/users/'],
   ['auth/mfa', '^dist/src/modules/auth/mfa/'],
   ['auth', '^dist/src/modules/auth/(?!passwords/|mfa/)'],
+  ['oidc', '^dist/src/modules/oidc/'],
   ['compat', '^dist/src/modules/compat/'],
   ['profile-extras', '^dist/src/modules/profile-extras/'],
   ['health', '^dist/src/modules/health/'],

@@ -5,6 +5,7 @@ import { ErasureAndTokenBinding1796065353262 } from './1796065353262-ErasureAndT
 import { SealedFieldsAndPasswordHistory1796083886752 } from './1796083886752-SealedFieldsAndPasswordHistory.js';
 import { Mfa1796090000000 } from './1796090000000-Mfa.js';
 import { OutboxTraceContext1796500000000 } from './1796500000000-OutboxTraceContext.js';
+import { Oidc1796600000000 } from './1796600000000-Oidc.js';
 
 /** Every migration in order. Never edit one after it is committed; add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SealedFieldsAndPasswordHistory1796083886752,
   Mfa1796090000000,
   OutboxTraceContext1796500000000,
+  Oidc1796600000000,
 ];

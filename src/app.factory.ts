@@ -21,6 +21,10 @@ import { registerHttpMetrics } from './metrics/http-metrics.hook.js';
 import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js';
 import { HealthService } from './modules/health/health.service.js';
 import { AdminBootstrapService } from './modules/users/admin-bootstrap.service.js';
+import { TokenService } from './modules/auth/token.service.js';
+import { OidcInteractionService } from './modules/oidc/oidc-interaction.service.js';
+import { mountOidc } from './modules/oidc/oidc-mount.js';
+import { OidcProviderService } from './modules/oidc/oidc-provider.service.js';
 import { type PasswordPolicy, passwordSchema } from './modules/auth/passwords/password.policy.js';
 
 export interface RunningApp {
@@ -91,6 +95,10 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   registerJsonBody(fastify, config.http.bodyLimit);
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
+  if (config.jwt.algorithm !== 'HS256') {
+    const tokens = app.get(TokenService);
+    mountOidc(fastify, app.get(OidcProviderService), app.get(OidcInteractionService), () => tokens.jwks());
+  }
 
   setupSwagger(app, config.http.publicUrl, config.password);
   await app.init();
@@ -139,6 +147,7 @@ const API_TAGS: [name: string, description: string][] = [
   ['mfa', 'The second factor: TOTP enrolment and removal, recovery codes, the admin reset for a lost device'],
   ['profile extras', "A user's badges and learning goals"],
   ['audit', 'The audit trail of security-relevant actions (admin)'],
+  ['oauth clients', 'OAuth clients of the OpenID provider (/oidc): registration, secret rotation, deletion (admin)'],
   ['compat (first version)', "The first version's routes, kept for its clients"],
   ['operations', 'Health probes and service state'],
 ];

@@ -15,6 +15,7 @@ import { CompatModule } from './modules/compat/compat.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
+import { OidcModule } from './modules/oidc/oidc.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 @Module({})
@@ -34,6 +35,8 @@ export class AppModule {
         CompatModule,
         ProfileExtrasModule,
         HealthModule,
+        // The OpenID provider signs ID tokens with the service's asymmetric key: none with HS256.
+        ...(config.jwt.algorithm === 'HS256' ? [] : [OidcModule]),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -132,7 +132,8 @@ const envSchema = z.object({
   JWT_PUBLIC_KEY: pem,
   JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
   JWT_SECRET: optionalString,
-  JWT_ISSUER: z.string().min(1).default('user-service'),
+  // Unset: the OpenID issuer URL (OIDC_ISSUER), so /api/v1 tokens and ID tokens name one issuer.
+  JWT_ISSUER: optionalString,
   JWT_AUDIENCE: z.string().min(1).default('user-service'),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(15, 1, 24 * 60),
   JWT_REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1, 365),
@@ -167,6 +168,8 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
   PUBLIC_URL: z.url().default('http://localhost:8000'),
+  // The OpenID Connect issuer; unset: PUBLIC_URL + /oidc (docs/decisions.md, "OpenID Connect provider").
+  OIDC_ISSUER: url(['https:', 'http:']),
   CORS_ORIGINS: csv,
   TRUST_PROXY: z
     .string()
@@ -229,6 +232,8 @@ export interface AppConfig {
     previousPublicKeys: string[];
     secret: string | undefined;
     issuer: string;
+    /** Issuers whose tokens still verify: the configured one, and before JWT_ISSUER was a URL, `user-service`. */
+    acceptedIssuers: string[];
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
@@ -246,6 +251,10 @@ export interface AppConfig {
   admin: { email: string | undefined; password: string | undefined };
   requireVerifiedEmail: boolean;
   mail: { smtpUrl: string | undefined; from: string };
+  oidc: {
+    /** The OpenID Connect issuer URL (no trailing slash); the provider is mounted at its path. */
+    issuer: string;
+  };
   mfa: {
     issuer: string;
     requiredRoles: (typeof MFA_ROLES)[number][];
@@ -260,6 +269,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** JWT_ISSUER's default before it became the OpenID issuer URL: its tokens keep verifying. */
+const LEGACY_JWT_ISSUER = 'user-service';
 
 const PLACEHOLDER_SECRETS = /^(changeme|change-me|secret|password|placeholder|example|xxx+)$/i;
 
@@ -280,6 +292,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = env.PUBLIC_URL.replace(/\/+$/, '');
+  const oidcIssuer = (env.OIDC_ISSUER ?? `${publicUrl}/oidc`).replace(/\/+$/, '');
+  const jwtIssuer = env.JWT_ISSUER ?? oidcIssuer;
 
   return {
     env: env.NODE_ENV,
@@ -290,7 +305,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: env.BODY_LIMIT_BYTES,
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS,
-      publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+      publicUrl,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     log: { level: env.LOG_LEVEL, mailLinks: env.LOG_MAIL_LINKS },
@@ -317,7 +332,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       publicKey: env.JWT_PUBLIC_KEY,
       previousPublicKeys: splitPemList(env.JWT_PREVIOUS_PUBLIC_KEYS),
       secret: env.JWT_SECRET,
-      issuer: env.JWT_ISSUER,
+      issuer: jwtIssuer,
+      acceptedIssuers: env.JWT_ISSUER === undefined ? [jwtIssuer, LEGACY_JWT_ISSUER] : [jwtIssuer],
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       refreshTtlSeconds: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 24 * 3600,
@@ -351,6 +367,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    oidc: { issuer: oidcIssuer },
     mfa: {
       issuer: env.MFA_ISSUER,
       requiredRoles: env.MFA_REQUIRED_ROLES as (typeof MFA_ROLES)[number][],

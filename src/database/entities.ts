@@ -3,6 +3,8 @@ import { MfaRecoveryCode } from '#src/modules/auth/mfa/mfa-recovery-code.entity.
 import { MfaTotpSecret } from '#src/modules/auth/mfa/mfa-totp-secret.entity.js';
 import { OneTimeToken } from '#src/modules/auth/one-time-token.entity.js';
 import { PasswordHistoryEntry } from '#src/modules/auth/password-history/password-history.entity.js';
+import { OAuthClient } from '#src/modules/oidc/oauth-client.entity.js';
+import { OidcPayload } from '#src/modules/oidc/oidc-payload.entity.js';
 import { OutboxEvent } from '#src/modules/events/outbox-event.entity.js';
 import { Badge } from '#src/modules/profile-extras/badge.entity.js';
 import { LearningGoal } from '#src/modules/profile-extras/learning-goal.entity.js';
@@ -25,4 +27,6 @@ export const ENTITIES = [
   LearningGoal,
   MfaTotpSecret,
   MfaRecoveryCode,
+  OAuthClient,
+  OidcPayload,
 ];

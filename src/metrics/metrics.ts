@@ -56,6 +56,20 @@ export const mfaSecondSteps = once(
     }),
 );
 
+/**
+ * Tokens the OpenID provider issued, by grant type (authorization_code, refresh_token,
+ * client_credentials) and kind (access_token, id_token, refresh_token).
+ */
+export const oidcTokensIssued = once(
+  'oidc_tokens_issued_total',
+  () =>
+    new Counter({
+      name: 'oidc_tokens_issued_total',
+      help: 'Tokens issued by the OpenID provider, by grant type and token kind',
+      labelNames: ['grant_type', 'kind'],
+    }),
+);
+
 export const signups = once(
   'user_signups_total',
   () => new Counter({ name: 'user_signups_total', help: 'Users created, by source', labelNames: ['source'] }),

@@ -23,7 +23,8 @@ describe('authentication and sessions', () => {
     for (const claim of ['sub', 'sid', 'role', 'email', 'iss', 'aud', 'iat', 'exp', 'jti'])
       assert.ok(claim in claims, claim);
     assert.equal(claims.sub, u.id);
-    assert.equal(claims.iss, 'user-service');
+    // JWT_ISSUER unset: the OpenID issuer URL, PUBLIC_URL + /oidc (contract §5).
+    assert.equal(claims.iss, 'http://localhost:8000/oidc');
     assert.equal(u.refresh.length >= 43, true, 'refresh token carries at least 256 bits');
 
     const me = await http(t.url, 'GET', '/api/v1/users/me', { token: u.access });

@@ -87,7 +87,7 @@ describe('the published schema', () => {
     const event = {
       event_id: '6f1c2b1e-8d0a-4a57-9a43-5a3c0d1b2e4f',
       event_type: 'user.updated',
-      version: '1.1.0',
+      version: '1.2.0',
       occurred_at: '2026-01-02T03:04:05.678Z',
       producer: 'user-service',
       data: { user_id: '0d6e5c1a-1f7b-4c59-9a0e-3f0e2b7d9c11', updated_fields: ['name'], actor_id: null },
@@ -97,20 +97,20 @@ describe('the published schema', () => {
 
     const minor = {
       ...event,
-      version: '1.2.0',
+      version: '1.3.0',
       trace_id: 'abc',
       data: { ...event.data, updated_by: 'console' },
     };
-    assert.ok(validatePublished(minor), `a 1.2.0 event with extra fields: ${ajv.errorsText(validatePublished.errors)}`);
+    assert.ok(validatePublished(minor), `a 1.3.0 event with extra fields: ${ajv.errorsText(validatePublished.errors)}`);
     const newType = {
       ...event,
-      version: '1.3.0',
+      version: '1.4.0',
       event_type: 'user.passkey_added',
       data: { user_id: event.data.user_id },
     };
     assert.ok(
       validatePublished(newType),
-      `a 1.3.0 event of a type this schema does not know: ${ajv.errorsText(validatePublished.errors)}`,
+      `a 1.4.0 event of a type this schema does not know: ${ajv.errorsText(validatePublished.errors)}`,
     );
     assert.ok(validatePublished({ ...event, version: '1.10.3' }));
 
@@ -121,7 +121,7 @@ describe('the published schema', () => {
     assert.equal(validatePublished({ ...minor, data: { user_id: event.data.user_id } }), false, 'required fields stay');
 
     // The producer's own tests still fail on a field or a version this service did not mean to add.
-    assert.equal(validate(minor), false, 'the producer check refuses 1.2.0 and extra fields');
+    assert.equal(validate(minor), false, 'the producer check refuses 1.3.0 and extra fields');
     assert.equal(validate({ ...event, data: { ...event.data, extra: 1 } }), false, 'and an extra data field');
     assert.equal(validate(newType), false, 'and an unknown type');
   });
@@ -293,7 +293,7 @@ describe('user events on Kafka: the consumer contract', { skip: SKIP }, () => {
       assert.equal(m.key, row.aggregate_id, 'key = user id');
       assert.equal(m.value.data.user_id, m.key, 'data.user_id = key');
       assert.equal(m.value.event_type, row.event_type);
-      assert.deepEqual(m.headers, { event_type: m.value.event_type, version: '1.1.0', event_id: m.value.event_id });
+      assert.deepEqual(m.headers, { event_type: m.value.event_type, version: '1.2.0', event_id: m.value.event_id });
       assertNoSecrets(m.value, secrets);
     }
     assertPerUserOrder(received, rows);

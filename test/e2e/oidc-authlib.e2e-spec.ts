@@ -55,7 +55,7 @@ describe('authlib (Python) against our provider', () => {
       grant_types: ['client_credentials'],
       redirect_uris: [],
       scopes: ['users:read'],
-      audience: 'reports-api',
+      audience: 'https://reports.example.com',
       first_party: true,
     });
     const run = await runAuthlib([app.issuer, client.clientId, client.clientSecret, 'users:read']);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { createApp, type RunningApp } from '#src/app.factory.js';
 import { loadConfig } from '#src/config/app-config.js';
 import { assertTestDatabase, createTestDatabase } from './database.js';
@@ -21,6 +21,8 @@ export interface TestAppOptions {
   redisPrefix?: string;
   /** Skip Redis: the in-process store of embedded mode. */
   noRedis?: boolean;
+  /** A fixed port (from freePort()), when PUBLIC_URL must name the listener (the OpenID issuer). */
+  port?: number;
 }
 
 const TEST_MFA_KEY = randomBytes(32).toString('base64');
@@ -63,8 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.REDIS_URL = process.env.TEST_REDIS_URL;
   }
   const running = await createApp(loadConfig(env));
-  // A fixed PORT when the test gives one (with PUBLIC_URL: the OpenID issuer is known before start).
-  await running.app.listen({ port: Number(env.PORT), host: '127.0.0.1' });
+  await running.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = running.app.getHttpServer().address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,
@@ -85,3 +86,12 @@ export const TEST_DATA_KEYS = `test1:${randomBytes(32).toString('base64')}`;
 export const TEST_EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
+
+/** A loopback port free right now: for a test whose PUBLIC_URL (and so the OpenID issuer) must name its listener. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -139,7 +139,7 @@ export async function startOAuth2Proxy(options: {
 }
 
 /** The admin route of the OAuth clients (i17-oidc). */
-const CLIENTS_PATH = '/api/v1/oauth/clients';
+const CLIENTS_PATH = '/api/v1/oauth-clients';
 
 export interface RegisteredClient {
   clientId: string;
@@ -161,6 +161,6 @@ export async function registerClient(
 export async function startOidcApp(admin: Credentials): Promise<AppWithAdmin & { smtp: Smtp; issuer: string }> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const app = await startWithAdmin(admin, { smtp: true, env: { PORT: String(port), PUBLIC_URL: publicUrl } });
+  const app = await startWithAdmin(admin, { smtp: true, port, env: { PUBLIC_URL: publicUrl } });
   return { ...app, issuer: `${publicUrl}/oidc` };
 }

@@ -16,6 +16,9 @@ export const AUDIT_ACTIONS = [
   'mfa.admin_reset',
   'mfa.recovery_code_used',
   'mfa.recovery_codes_regenerated',
+  'oauth_client.register',
+  'oauth_client.rotate_secret',
+  'oauth_client.delete',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

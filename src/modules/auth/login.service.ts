@@ -22,6 +22,11 @@ import { SecondFactorService } from './mfa/second-factor.service.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
 import { TokenService } from './token.service.js';
 
+/** A hosted sign-in (the OpenID provider's): our session is open, or the second factor is due. */
+export type SignInResult =
+  | { kind: 'session'; userId: string; sessionId: string }
+  | { kind: 'mfa_required'; mfaToken: string; methods: string[] };
+
 type CheckResult = { ok: true; user: User; rehash: string | null } | { ok: false; user: User | null };
 
 /** Why a login is refused: the reason kept in the login history, and the error answered. */
@@ -45,6 +50,8 @@ function secondStepResult(error: unknown): string {
   if (code === 'USER_1003') return 'locked';
   return 'error';
 }
+
+type OpenedSession = Awaited<ReturnType<SessionsService['open']>>;
 
 const invalidMfaToken = (): AppException =>
   new AppException('USER_1006', 'The mfa_token is unknown, used or expired: log in again');
@@ -87,7 +94,50 @@ export class LoginService {
     const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
     // The flag is on the row the password check read: no lookup for users without MFA.
     if (user.mfaEnabled) return this.startSecondStep(user, rehash);
-    return this.open(user, rehash, meta);
+    return this.tokensFor(user, await this.open(user, rehash, meta, null));
+  }
+
+  /**
+   * The hosted sign-in of the OpenID provider: the same checks, lockout, history, metrics and
+   * second factor as login, ending in one of our sessions (no /api/v1 tokens) for `clientId`.
+   */
+  async signIn(dto: LoginRequestDto, meta: RequestMeta, clientId: string): Promise<SignInResult> {
+    try {
+      const result = await this.check(dto, meta);
+      const refusal = this.refusalOf(result);
+      if (refusal !== null) return await this.refuse(result.user, refusal, meta);
+      const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
+      if (user.mfaEnabled) {
+        const second = await this.startSecondStep(user, rehash);
+        loginAttempts.inc({ result: 'mfa_required' });
+        return { kind: 'mfa_required', mfaToken: second.mfa_token, methods: second.mfa_methods };
+      }
+      const opened = await this.open(user, rehash, meta, clientId);
+      loginAttempts.inc({ result: 'success' });
+      return { kind: 'session', userId: user.id, sessionId: opened.session.id };
+    } catch (error) {
+      loginAttempts.inc({ result: 'failure' });
+      if (error instanceof AppException && error.code === 'USER_1003') failedLogins.inc({ reason: 'locked' });
+      throw error;
+    }
+  }
+
+  /** The hosted sign-in's second step: the mfa_token kept by the sign-in page, and the code. */
+  async signInSecondStep(
+    dto: LoginMfaRequestDto,
+    meta: RequestMeta,
+    clientId: string,
+  ): Promise<Extract<SignInResult, { kind: 'session' }>> {
+    const method = this.secondFactor.methodOf(dto);
+    try {
+      const { user, opened } = await this.secondStep(dto, meta, clientId);
+      mfaSecondSteps.inc({ method, result: 'success' });
+      loginAttempts.inc({ result: 'success' });
+      return { kind: 'session', userId: user.id, sessionId: opened.session.id };
+    } catch (error) {
+      mfaSecondSteps.inc({ method, result: secondStepResult(error) });
+      throw error;
+    }
   }
 
   /**
@@ -115,17 +165,21 @@ export class LoginService {
   async loginSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
     const method = this.secondFactor.methodOf(dto);
     try {
-      const tokens = await this.secondStep(dto, meta);
+      const { user, opened } = await this.secondStep(dto, meta, null);
       mfaSecondSteps.inc({ method, result: 'success' });
       loginAttempts.inc({ result: 'success' });
-      return tokens;
+      return this.tokensFor(user, opened);
     } catch (error) {
       mfaSecondSteps.inc({ method, result: secondStepResult(error) });
       throw error;
     }
   }
 
-  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+  private async secondStep(
+    dto: LoginMfaRequestDto,
+    meta: RequestMeta,
+    clientId: string | null,
+  ): Promise<{ user: User; opened: OpenedSession }> {
     const challenge = await this.challenges.find(dto.mfa_token);
     if (challenge === null) throw invalidMfaToken();
     const user = await this.accounts.findOrNull(challenge.userId);
@@ -147,11 +201,19 @@ export class LoginService {
       throw error;
     }
     if (!(await this.challenges.spend(dto.mfa_token))) throw invalidMfaToken();
-    return this.open(user, null, meta);
+    return { user, opened: await this.open(user, null, meta, clientId) };
   }
 
-  /** A new session and its tokens: the end of every successful login. */
-  private async open(user: User, rehash: string | null, meta: RequestMeta): Promise<TokenResponseDto> {
+  private tokensFor(user: User, opened: OpenedSession): TokenResponseDto {
+    return this.tokens.issue(user, {
+      id: opened.session.id,
+      refreshToken: opened.refreshToken,
+      expiresAt: opened.session.expiresAt,
+    });
+  }
+
+  /** A new session: the end of every successful login (`clientId`: the OAuth client of a hosted sign-in). */
+  private async open(user: User, rehash: string | null, meta: RequestMeta, clientId: string | null): Promise<OpenedSession> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
@@ -171,6 +233,7 @@ export class LoginService {
           session_id: o.session.id,
           ip_address: meta.ip,
           user_agent: meta.userAgent,
+          ...(clientId === null ? {} : { client_id: clientId }),
         }),
       );
       if (o.evicted.length > 0) await this.sessions.recordLogout(tx, user.id, o.evicted, 'session_limit');
@@ -180,11 +243,7 @@ export class LoginService {
       this.sessions.publishOpened(opened.session, opened.evicted),
       this.accounts.afterWrite(user.id, []),
     ]);
-    return this.tokens.issue(user, {
-      id: opened.session.id,
-      refreshToken: opened.refreshToken,
-      expiresAt: opened.session.expiresAt,
-    });
+    return opened;
   }
 
   /** Wrong credentials, then a disabled account, then an unverified email (when required). */

@@ -146,7 +146,7 @@ export class TokenService {
         algorithms: [entry.algorithm],
         publicKey: asKey(entry.key),
         secret: asKey(entry.key),
-        issuer: this.config.jwt.issuer,
+        issuer: this.config.jwt.acceptedIssuers as [string, ...string[]],
         audience: this.config.jwt.audience,
       });
     } catch (error) {

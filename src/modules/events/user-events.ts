@@ -2,7 +2,7 @@
  * Every user lifecycle event of contract §3 and its payload, in one place. Payloads carry
  * what downstream services need; never a secret, hash or token.
  */
-export const EVENT_VERSION = '1.1.0';
+export const EVENT_VERSION = '1.2.0';
 export const EVENT_PRODUCER = 'user-service';
 
 interface UserSnapshot {
@@ -20,7 +20,14 @@ export interface UserEventPayloads {
   };
   'user.updated': { user_id: string; updated_fields: string[]; actor_id: string | null };
   'user.deleted': { user_id: string; actor_id: string | null };
-  'user.logged_in': { user_id: string; session_id: string; ip_address: string | null; user_agent: string | null };
+  'user.logged_in': {
+    user_id: string;
+    session_id: string;
+    ip_address: string | null;
+    user_agent: string | null;
+    /** Since 1.2.0: the OAuth client a sign-in through the OpenID provider was for; absent for /api/v1 logins. */
+    client_id?: string;
+  };
   'user.logged_out': { user_id: string; session_ids: string[]; reason: string };
   'user.password_changed': { user_id: string; reason: 'change' | 'reset' };
   'user.role_changed': { user_id: string; old_role: string; new_role: string; actor_id: string | null };

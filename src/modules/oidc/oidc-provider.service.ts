@@ -1,0 +1,268 @@
+import { hkdfSync } from 'node:crypto';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import Provider, {
+  type Account,
+  type Configuration,
+  errors,
+  type Grant,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { InjectConfig } from '#src/config/config.module.js';
+import type { AppConfig } from '#src/config/app-config.js';
+import { AUTOCOMMIT } from '#src/database/transaction.js';
+import { oidcTokensIssued } from '#src/metrics/metrics.js';
+import { loadSigningKeys } from '#src/modules/auth/signing-keys.js';
+import { SessionsService } from '#src/modules/sessions/sessions.service.js';
+import { AccountsService } from '#src/modules/users/accounts.service.js';
+import { clientSecretMatches } from './client-secret.js';
+import { OAuthClientsRepository } from './oauth-clients.repository.js';
+import { GRANT_MODEL, OidcAdapter, SESSION_BINDING_MODEL } from './oidc-adapter.js';
+import { OidcPayloadsRepository } from './oidc-payloads.repository.js';
+
+/** The key of an interaction result that carries our session id from the sign-in to the provider. */
+export const OUR_SESSION_RESULT = 'user_service_session';
+
+/** The scopes the provider knows; a client may ask for those it is registered with. */
+const SCOPES = ['openid', 'offline_access', 'profile', 'email'];
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+const SWEEP_BATCH = 5000;
+const INTERACTION_TTL_SECONDS = 600;
+
+/**
+ * oidc-provider, configured for this service: code + PKCE (S256) only, client credentials with
+ * resource indicators, refresh tokens rotating with reuse detection, introspection, revocation,
+ * RP-initiated logout. The users, passwords, MFA and sessions are ours: every grant a user
+ * gives is bound to one of our sessions (oidc-adapter.ts), and the keys are our JWT keys.
+ */
+@Injectable()
+export class OidcProviderService implements OnModuleDestroy {
+  private readonly logger = new Logger(OidcProviderService.name);
+  readonly provider: Provider;
+  /** Where the provider is mounted: the issuer URL's path (`/oidc` by default). */
+  readonly mountPath: string;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly payloads: OidcPayloadsRepository,
+    private readonly clients: OAuthClientsRepository,
+    private readonly sessions: SessionsService,
+    private readonly accounts: AccountsService,
+  ) {
+    this.mountPath = new URL(config.oidc.issuer).pathname.replace(/\/+$/, '');
+    this.provider = new Provider(config.oidc.issuer, this.configuration());
+    // The issuer is the one public URL: endpoint URLs come from it, never from Host headers
+    // (the mount sets the forwarded headers from the issuer; see oidc-mount.ts).
+    this.provider.proxy = true;
+    const defaultCompare = this.provider.Client.prototype.compareClientSecret;
+    // The adapter gives the SHA-256 of the secret as client_secret: hash what the client
+    // presents (client_secret_basic / _post; client_secret_jwt is not offered).
+    this.provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
+      return this.clientSecret === undefined ? defaultCompare.call(this, actual) : clientSecretMatches(this.clientSecret, actual);
+    };
+    this.provider.on('grant.success', (ctx: KoaContextWithOIDC) => countIssued(ctx));
+    this.provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) =>
+      this.logger.error({ err: error }, 'OpenID provider error'),
+    );
+    this.sweep = setInterval(() => void this.sweepExpired(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweep);
+  }
+
+  /** Our session bound to a provider session (by its uid), if it is still alive. */
+  async boundSession(providerSessionUid: string): Promise<string | null> {
+    const stored = await this.payloads.find(AUTOCOMMIT, SESSION_BINDING_MODEL, providerSessionUid);
+    const sessionId = stored?.sessionId ?? null;
+    return sessionId !== null && (await this.sessions.isAlive(sessionId)) ? sessionId : null;
+  }
+
+  /** Saves a grant and binds it to our session: it lives no longer than that session. */
+  async saveBoundGrant(grant: Grant, sessionId: string): Promise<string> {
+    const grantId = await grant.save();
+    await this.payloads.bindSession(AUTOCOMMIT, GRANT_MODEL, grantId, sessionId);
+    return grantId;
+  }
+
+  private async bindProviderSession(providerSessionUid: string, sessionId: string): Promise<void> {
+    await this.payloads.upsert(
+      AUTOCOMMIT,
+      SESSION_BINDING_MODEL,
+      providerSessionUid,
+      {},
+      new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+      { grantId: null, userCode: null, uid: null },
+    );
+    await this.payloads.bindSession(AUTOCOMMIT, SESSION_BINDING_MODEL, providerSessionUid, sessionId);
+  }
+
+  private async sweepExpired(): Promise<void> {
+    try {
+      let deleted: number;
+      do deleted = await this.payloads.deleteExpired(AUTOCOMMIT, SWEEP_BATCH);
+      while (deleted === SWEEP_BATCH);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'OpenID provider: the sweep of expired rows failed; retried later');
+    }
+  }
+
+  private configuration(): Configuration {
+    const keys = loadSigningKeys(this.config);
+    if (keys.algorithm === 'HS256') throw new Error('the OpenID provider needs ES256 or RS256 keys');
+    const signingJwk = { ...keys.signingKey.export({ format: 'jwk' }), kid: keys.kid, alg: keys.algorithm, use: 'sig' };
+    // Cookie keys derived from the signing key: every pod of a release has the same ones, with no new secret to manage.
+    const cookieKey = Buffer.from(
+      hkdfSync('sha256', keys.signingKey.export({ format: 'der', type: 'pkcs8' }), 'user-service', 'oidc-cookies', 32),
+    ).toString('base64url');
+    const deps = {
+      payloads: this.payloads,
+      clients: this.clients,
+      isSessionAlive: (id: string) => this.sessions.isAlive(id),
+    };
+    const accessTtl = this.config.jwt.accessTtlSeconds;
+    const refreshTtl = this.config.jwt.refreshTtlSeconds;
+    const policy = interactionPolicy.base();
+    // Signed in at the provider, but our session behind it is gone (revoked, expired): sign in again.
+    policy.get('login')?.checks.add(
+      new interactionPolicy.Check('session_unbound', 'our session behind the sign-in has ended', async (ctx) => {
+        const uid = ctx.oidc.session?.uid;
+        if (ctx.oidc.session?.accountId === undefined || uid === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        if (typeof ctx.oidc.result?.[OUR_SESSION_RESULT] === 'string') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        return (await this.boundSession(uid)) === null
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      }),
+    );
+    return {
+      adapter: (model: string) => new OidcAdapter(model, deps, keys.algorithm),
+      jwks: { keys: [signingJwk as never] },
+      cookies: { keys: [cookieKey] },
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+      responseTypes: ['code'],
+      pkce: { required: () => true },
+      scopes: SCOPES,
+      claims: {
+        openid: ['sub'],
+        email: ['email', 'email_verified'],
+        profile: ['name', 'preferred_username', 'updated_at'],
+      },
+      extraClientMetadata: { properties: ['first_party', 'audience'] },
+      clientDefaults: { id_token_signed_response_alg: keys.algorithm, grant_types: ['authorization_code'] },
+      enabledJWA: {
+        idTokenSigningAlgValues: [keys.algorithm],
+        userinfoSigningAlgValues: [keys.algorithm],
+        introspectionSigningAlgValues: [keys.algorithm],
+        authorizationSigningAlgValues: [keys.algorithm],
+        clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256'],
+        requestObjectSigningAlgValues: ['ES256', 'RS256', 'PS256'],
+      },
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: { enabled: true },
+        revocation: { enabled: true },
+        userinfo: { enabled: true },
+        rpInitiatedLogout: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          // A client_credentials request without `resource` is for the client's registered audience.
+          defaultResource: (ctx, client, oneOf) => {
+            if (oneOf !== undefined) return oneOf;
+            const audience = client.metadata().audience;
+            return ctx.oidc.params?.grant_type === 'client_credentials' && typeof audience === 'string'
+              ? audience
+              : (undefined as unknown as string);
+          },
+          useGrantedResource: () => false,
+          getResourceServerInfo: (_ctx, resource, client) => {
+            // Only the client's own audience: a token for any other resource is refused (invalid_target).
+            if (client.metadata().audience !== resource) throw new errors.InvalidTarget('the resource is not this client’s audience');
+            return {
+              scope: (client.scope ?? '').split(' ').filter((s) => s !== '' && !SCOPES.includes(s)).join(' '),
+              audience: resource,
+              accessTokenTTL: accessTtl,
+              accessTokenFormat: 'opaque',
+            };
+          },
+        },
+      },
+      interactions: {
+        url: (_ctx, interaction) => `${this.mountPath}/interaction/${interaction.uid}`,
+        policy,
+      },
+      loadExistingGrant: (ctx) => this.loadExistingGrant(ctx),
+      // Refresh tokens for every client allowed the grant (as /api/v1 logins get one), rotated on every use.
+      issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      rotateRefreshToken: true,
+      findAccount: (_ctx, sub) => this.findAccount(sub),
+      ttl: {
+        AccessToken: accessTtl,
+        ClientCredentials: accessTtl,
+        AuthorizationCode: 60,
+        IdToken: accessTtl,
+        Interaction: INTERACTION_TTL_SECONDS,
+        RefreshToken: refreshTtl,
+        Session: refreshTtl,
+        Grant: refreshTtl,
+      },
+      renderError: (ctx, out) => {
+        ctx.type = 'application/json';
+        ctx.body = out;
+      },
+    };
+  }
+
+  /**
+   * Binds a fresh sign-in's provider session to our session, then finds the grant; for a
+   * first-party client, gives one at once (no consent screen), bound to our session.
+   */
+  private async loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+    const { session, client, result } = ctx.oidc;
+    if (session === undefined || client === undefined) return undefined;
+    const signedIn = result?.[OUR_SESSION_RESULT];
+    if (typeof signedIn === 'string') await this.bindProviderSession(session.uid, signedIn);
+    const consented = (result?.consent as { grantId?: string } | undefined)?.grantId;
+    const grantId = consented ?? session.grantIdFor(client.clientId);
+    if (grantId !== undefined) {
+      const grant = await this.provider.Grant.find(grantId);
+      if (grant !== undefined) return grant;
+    }
+    if (client.metadata().first_party !== true || session.accountId === undefined) return undefined;
+    const ourSession = typeof signedIn === 'string' ? signedIn : await this.boundSession(session.uid);
+    if (ourSession === null) return undefined;
+    const grant = new this.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
+    const claims = ctx.oidc.claims as { id_token?: object; userinfo?: object } | undefined;
+    const requested = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
+    if (requested.length > 0) grant.addOIDCClaims(requested);
+    await this.saveBoundGrant(grant, ourSession);
+    return grant;
+  }
+
+  private async findAccount(sub: string): Promise<Account | undefined> {
+    const user = await this.accounts.findOrNull(sub);
+    if (user === null || !user.isActive) return undefined;
+    return {
+      accountId: user.id,
+      claims: () => ({
+        sub: user.id,
+        email: user.email,
+        email_verified: user.isVerified,
+        name: user.name,
+        ...(user.username === null ? {} : { preferred_username: user.username }),
+        updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+      }),
+    };
+  }
+}
+
+/** oidc_tokens_issued_total: what one token response carried, by grant type. */
+function countIssued(ctx: KoaContextWithOIDC): void {
+  const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
+  const body = ctx.body as Record<string, unknown> | undefined;
+  for (const kind of ['access_token', 'id_token', 'refresh_token']) {
+    if (typeof body?.[kind] === 'string') oidcTokensIssued.inc({ grant_type: grantType, kind });
+  }
+}
