@@ -62,6 +62,14 @@ describe('authlib (Python) against our provider', () => {
     ctx.diagnostic(run.output.trim());
     assert.equal(run.code, 0, run.output);
     assert.equal(run.report.discovery.issuer, app.issuer);
+    // OpenID Connect Discovery 1.0 §3 requires RS256 in id_token_signing_alg_values_supported;
+    // with ES256 keys only, the provider lists ES256 (docs/decisions.md, "Relying-party and
+    // browser tests"). Any other field Authlib refuses fails the test.
+    assert.deepEqual(
+      run.report.metadata_errors.filter((e: string) => !/"RS256" MUST be included/.test(e)),
+      [],
+      'discovery fields Authlib refuses',
+    );
     assert.equal(run.report.introspection.active, true);
     assert.equal(run.report.introspection.client_id, client.clientId);
     assert.match(String(run.report.introspection.scope), /\busers:read\b/);

@@ -46,6 +46,8 @@ const CHROMIUM_ARGS = [
 ];
 
 const live = new Set<number>();
+/** The problems list of the browser each page belongs to, for the error of a navigation that never ends. */
+const problemsOf = new WeakMap<Page, string[]>();
 process.once('exit', () => {
   // A test that failed before close(): the browser must not outlive the run.
   for (const pid of live) {
@@ -87,6 +89,7 @@ export async function launchBrowser(suite: string): Promise<TestBrowser> {
   let shot = 0;
 
   const watch = (page: Page): void => {
+    problemsOf.set(page, problems);
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error on ${page.url()}: ${message.text()}`);
     });
@@ -190,11 +193,23 @@ export async function typeInto(page: Page, selector: string, text: string): Prom
   await page.keyboard.type(text);
 }
 
-/** Presses Enter and waits for the navigation it starts. */
+/**
+ * Presses Enter and waits for the navigation it starts (through any redirects) to load; a
+ * navigation that never ends fails naming the URL it stopped at and what the browser reported.
+ */
 export async function pressEnterAndWait(page: Page): Promise<HTTPResponse | null> {
-  const [response] = await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load', timeout: 30_000 }),
-    page.keyboard.press('Enter'),
-  ]);
-  return response;
+  const problems = problemsOf.get(page) ?? [];
+  const from = problems.length;
+  try {
+    const [response] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load', timeout: 30_000 }),
+      page.keyboard.press('Enter'),
+    ]);
+    return response;
+  } catch (error) {
+    throw new Error(
+      `Enter on ${page.url()} started no navigation that loaded: ${String(error)}\n` +
+        `the browser reported: ${JSON.stringify(problems.slice(from), null, 2)}`,
+    );
+  }
 }
