@@ -6,6 +6,7 @@ import { type Account, type AppWithAdmin, newIdentity, registerAndLogin, type Sm
 import { http } from '../utils/http.js';
 import { relyingPartyTools, startOidcApp, TOOLS_TIMEOUT_MS } from '../utils/relying-parties.js';
 import { freshCode } from '../utils/totp.js';
+import { waitFor } from '../utils/wait.js';
 
 const ADMIN = { email: 'pages-browser-admin@example.com', password: 'Admin-Passw0rd-Long' };
 /** The hosted pages' forms (i17-pages). */
@@ -14,11 +15,18 @@ const PASSWORD = 'input[name="password"]';
 
 /** The link the service mailed to `to` (the last one with `path`), as a person would open it. */
 async function mailedLink(smtp: Smtp, to: string, path: 'verify-email' | 'reset-password'): Promise<string> {
-  const mails = await smtp.waitFor(to);
-  const links = mails
-    .map((m) => new RegExp(`https?://[^\\s]+/${path}\\?token=[A-Za-z0-9_-]+`).exec(m.text)?.[0])
-    .filter((l): l is string => l !== undefined);
-  assert.ok(links.length > 0, `no ${path} link mailed to ${to}`);
+  const pattern = new RegExp(`https?://\\S+/${path}\\?token=[A-Za-z0-9_-]+`);
+  const links = await waitFor(
+    `a ${path} link mailed to ${to}`,
+    () => {
+      const found = smtp.mails
+        .filter((m) => m.to.includes(to))
+        .map((m) => pattern.exec(m.text)?.[0])
+        .filter((l): l is string => l !== undefined);
+      return found.length > 0 ? found : undefined;
+    },
+    10_000,
+  );
   return links[links.length - 1];
 }
 
