@@ -86,7 +86,7 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     { provide: APP_GUARD, useClass: RolesGuard },
     { provide: APP_GUARD, useClass: MfaEnrollmentGuard },
   ],
-  // What the compat module answers the first version's routes with.
-  exports: [RegistrationService, LoginService],
+  // What the compat module answers the first version's routes with; the OpenID provider's keys.
+  exports: [RegistrationService, LoginService, TokenService],
 })
 export class AuthModule {}

@@ -213,7 +213,12 @@ export class LoginService {
   }
 
   /** A new session: the end of every successful login (`clientId`: the OAuth client of a hosted sign-in). */
-  private async open(user: User, rehash: string | null, meta: RequestMeta, clientId: string | null): Promise<OpenedSession> {
+  private async open(
+    user: User,
+    rehash: string | null,
+    meta: RequestMeta,
+    clientId: string | null,
+  ): Promise<OpenedSession> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.

@@ -32,12 +32,27 @@ const codeOf = (fn: () => unknown): string | undefined => {
 describe('token service', () => {
   it('keeps verifying tokens of the former default issuer, and only of the configured one when JWT_ISSUER is set', () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub: 'u', sid: 's', jti: 'j', role: 'user', email: 'e', aud: 'user-service', iat: now, exp: now + 60 };
+    const claims = {
+      sub: 'u',
+      sid: 's',
+      jti: 'j',
+      role: 'user',
+      email: 'e',
+      aud: 'user-service',
+      iat: now,
+      exp: now + 60,
+    };
     assert.equal(service.verify(forge({ ...claims, iss: 'user-service' })).sub, 'u');
-    assert.equal(codeOf(() => service.verify(forge({ ...claims, iss: 'someone-else' }))), 'USER_1006');
+    assert.equal(
+      codeOf(() => service.verify(forge({ ...claims, iss: 'someone-else' }))),
+      'USER_1006',
+    );
     const pinned = new TokenService(new JwtService({}), loadConfig({ JWT_PRIVATE_KEY: pem, JWT_ISSUER: 'pinned' }));
     assert.equal(pinned.verify(pinned.sign({ sub: 'u', sid: 's', role: 'user', email: 'e' })).iss, 'pinned');
-    assert.equal(codeOf(() => pinned.verify(forge({ ...claims, iss: 'user-service', jti: 'k' }))), 'USER_1006');
+    assert.equal(
+      codeOf(() => pinned.verify(forge({ ...claims, iss: 'user-service', jti: 'k' }))),
+      'USER_1006',
+    );
   });
 
   it('signs tokens it verifies, with every claim', () => {

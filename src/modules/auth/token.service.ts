@@ -65,6 +65,11 @@ export class TokenService {
     this.keys = loadSigningKeys(config);
   }
 
+  /** The keys themselves: the OpenID provider signs ID tokens with the same key. */
+  get signingKeys(): SigningKeys {
+    return this.keys;
+  }
+
   get accessTtlSeconds(): number {
     return this.config.jwt.accessTtlSeconds;
   }

@@ -10,7 +10,7 @@ export function newClientSecret(): { secret: string; hash: string } {
   return { secret, hash: clientSecretHash(secret) };
 }
 
-export function clientSecretHash(secret: string): string {
+function clientSecretHash(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 

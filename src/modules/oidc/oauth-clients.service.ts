@@ -18,7 +18,7 @@ import { toOAuthClientResponse } from './oauth-client.mapper.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 
 /** The first-party client of the account page, created at start. */
-export const ACCOUNT_CLIENT_ID = 'account';
+const ACCOUNT_CLIENT_ID = 'account';
 
 /** OAuth clients as data: registration (secret shown once, kept hashed), reads, rotation, deletion. */
 @Injectable()

@@ -4,6 +4,9 @@ import type { OAuthClient } from './oauth-client.entity.js';
 import type { OAuthClientsRepository } from './oauth-clients.repository.js';
 import type { OidcPayloadsRepository, StoredPayload } from './oidc-payloads.repository.js';
 
+/** The scopes the provider knows itself; a client may ask for those it is registered with. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'];
+
 /** The models a grant (and so one of our sessions) stands behind. */
 export const GRANT_MODEL = 'Grant';
 /** Our own model in the same table: a provider session (by uid) bound to one of our sessions. */
@@ -17,8 +20,9 @@ export interface AdapterDeps {
 }
 
 /** The client metadata oidc-provider reads, from our `oauth_clients` row. */
-export function clientMetadata(client: OAuthClient, idTokenAlg: string): AdapterPayload {
+function clientMetadata(client: OAuthClient, idTokenAlg: string): AdapterPayload {
   const codeFlow = client.grantTypes.includes('authorization_code');
+  const oidcScopes = client.scopes.filter((s) => OIDC_SCOPES.includes(s));
   return {
     client_id: client.clientId,
     client_name: client.name,
@@ -29,7 +33,9 @@ export function clientMetadata(client: OAuthClient, idTokenAlg: string): Adapter
     grant_types: client.grantTypes,
     response_types: codeFlow ? ['code'] : [],
     token_endpoint_auth_method: client.tokenEndpointAuthMethod as AdapterPayload['token_endpoint_auth_method'],
-    scope: client.scopes.join(' '),
+    // OpenID scopes go to the provider's own checks; API scopes (client_credentials) to the resource server's.
+    ...(oidcScopes.length === 0 ? {} : { scope: oidcScopes.join(' ') }),
+    api_scopes: client.scopes.filter((s) => !OIDC_SCOPES.includes(s)).join(' '),
     id_token_signed_response_alg: idTokenAlg as AdapterPayload['id_token_signed_response_alg'],
     first_party: client.firstParty,
     ...(client.audience === null ? {} : { audience: client.audience }),
@@ -51,7 +57,7 @@ export class OidcAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     if (this.model === 'Client') throw new Error('clients are registered through the admin routes');
     const expiresAt = expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.deps.payloads.upsert(AUTOCOMMIT, this.model, id, payload as Record<string, unknown>, expiresAt, {
+    await this.deps.payloads.upsert(AUTOCOMMIT, this.model, id, payload, expiresAt, {
       grantId: this.model === GRANT_MODEL ? id : (payload.grantId ?? null),
       userCode: payload.userCode ?? null,
       uid: payload.uid ?? null,
@@ -99,5 +105,7 @@ export class OidcAdapter implements Adapter {
 
 function toPayload(stored: StoredPayload): AdapterPayload {
   const payload = stored.payload as AdapterPayload;
-  return stored.consumedAt === null ? payload : { ...payload, consumed: Math.floor(stored.consumedAt.getTime() / 1000) };
+  return stored.consumedAt === null
+    ? payload
+    : { ...payload, consumed: Math.floor(stored.consumedAt.getTime() / 1000) };
 }

@@ -47,7 +47,7 @@ export class OidcInteractionService {
         name: client.clientName ?? client.clientId,
         firstParty: client.metadata().first_party === true,
       },
-      scopes: String(interaction.params.scope ?? '')
+      scopes: (typeof interaction.params.scope === 'string' ? interaction.params.scope : '')
         .split(' ')
         .filter((s) => s !== ''),
       mfaPending: (await this.kv.get(mfaKey(interaction.uid))) !== null,

@@ -47,7 +47,7 @@ export function mountOidc(
       const path = (request.raw.url ?? '').split('?')[0]?.slice(mount.length) ?? '';
       const interaction = INTERACTION.exec(path);
       if (interaction !== null) {
-        void answerInteraction(request, reply.raw, interactions, mount, interaction[1] as string, interaction[2]);
+        void answerInteraction(request, reply.raw, interactions, mount, interaction[1], interaction[2]);
       } else if (path === '/jwks' && request.method === 'GET') {
         // Our JWKS: the current key and the previous ones (oidc-provider's would list only the signing key).
         send(reply.raw, 200, 'application/json', JSON.stringify(jwks()), { 'cache-control': 'public, max-age=300' });
@@ -77,7 +77,8 @@ function metaOf(request: FastifyRequest): RequestMeta {
 
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new FormError(415, 'Send the form (application/x-www-form-urlencoded)');
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new FormError(415, 'Send the form (application/x-www-form-urlencoded)');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -156,10 +157,17 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // No form-action: browsers apply it to the redirect chain after the POST (to the RP's origin).
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
 };
 
-function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { ...HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);

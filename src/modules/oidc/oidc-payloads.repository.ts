@@ -89,10 +89,11 @@ export class OidcPayloadsRepository {
 
   /** Binds a stored model (a grant, a provider session) to one of our sessions. */
   async bindSession(db: Db, type: string, id: string, sessionId: string): Promise<void> {
-    await managerOf(this.dataSource, db).query(
-      'UPDATE oidc_payloads SET session_id = $3 WHERE type = $1 AND id = $2',
-      [type, id, sessionId],
-    );
+    await managerOf(this.dataSource, db).query('UPDATE oidc_payloads SET session_id = $3 WHERE type = $1 AND id = $2', [
+      type,
+      id,
+      sessionId,
+    ]);
   }
 
   /** The sweep: rows past their expiry, at most `limit` per call; the number deleted. */

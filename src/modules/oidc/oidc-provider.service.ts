@@ -12,19 +12,18 @@ import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { oidcTokensIssued } from '#src/metrics/metrics.js';
-import { loadSigningKeys } from '#src/modules/auth/signing-keys.js';
+import { TokenService } from '#src/modules/auth/token.service.js';
+import { SessionRevocationService } from '#src/modules/sessions/session-revocation.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
 import { clientSecretMatches } from './client-secret.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
-import { GRANT_MODEL, OidcAdapter, SESSION_BINDING_MODEL } from './oidc-adapter.js';
+import { GRANT_MODEL, OIDC_SCOPES, OidcAdapter, SESSION_BINDING_MODEL } from './oidc-adapter.js';
 import { OidcPayloadsRepository } from './oidc-payloads.repository.js';
 
 /** The key of an interaction result that carries our session id from the sign-in to the provider. */
 export const OUR_SESSION_RESULT = 'user_service_session';
 
-/** The scopes the provider knows; a client may ask for those it is registered with. */
-const SCOPES = ['openid', 'offline_access', 'profile', 'email'];
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const SWEEP_BATCH = 5000;
 const INTERACTION_TTL_SECONDS = 600;
@@ -48,20 +47,29 @@ export class OidcProviderService implements OnModuleDestroy {
     private readonly payloads: OidcPayloadsRepository,
     private readonly clients: OAuthClientsRepository,
     private readonly sessions: SessionsService,
+    private readonly revocation: SessionRevocationService,
     private readonly accounts: AccountsService,
+    private readonly tokens: TokenService,
   ) {
     this.mountPath = new URL(config.oidc.issuer).pathname.replace(/\/+$/, '');
     this.provider = new Provider(config.oidc.issuer, this.configuration());
     // The issuer is the one public URL: endpoint URLs come from it, never from Host headers
     // (the mount sets the forwarded headers from the issuer; see oidc-mount.ts).
     this.provider.proxy = true;
-    const defaultCompare = this.provider.Client.prototype.compareClientSecret;
     // The adapter gives the SHA-256 of the secret as client_secret: hash what the client
     // presents (client_secret_basic / _post; client_secret_jwt is not offered).
     this.provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
-      return this.clientSecret === undefined ? defaultCompare.call(this, actual) : clientSecretMatches(this.clientSecret, actual);
+      return this.clientSecret !== undefined && clientSecretMatches(this.clientSecret, actual);
     };
     this.provider.on('grant.success', (ctx: KoaContextWithOIDC) => countIssued(ctx));
+    // RP-initiated logout (confirmed by the user) ends our session behind the sign-in too,
+    // before the answer leaves (a Koa middleware runs on after the route).
+    this.provider.use(async (ctx, next) => {
+      await next();
+      const oidc = (ctx as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
+      if (oidc?.route !== 'end_session_confirm' || oidc.params?.logout === undefined) return;
+      await this.endBoundSession(ctx as KoaContextWithOIDC);
+    });
     this.provider.on('server_error', (_ctx: KoaContextWithOIDC, error: Error) =>
       this.logger.error({ err: error }, 'OpenID provider error'),
     );
@@ -98,6 +106,17 @@ export class OidcProviderService implements OnModuleDestroy {
     await this.payloads.bindSession(AUTOCOMMIT, SESSION_BINDING_MODEL, providerSessionUid, sessionId);
   }
 
+  private async endBoundSession(ctx: KoaContextWithOIDC): Promise<void> {
+    const { uid, accountId } = ctx.oidc.session ?? {};
+    if (uid === undefined || accountId === undefined) return;
+    try {
+      const sessionId = await this.boundSession(uid);
+      if (sessionId !== null) await this.revocation.end(accountId, [sessionId], 'logout');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'OpenID provider: ending the session behind a logout failed');
+    }
+  }
+
   private async sweepExpired(): Promise<void> {
     try {
       let deleted: number;
@@ -109,7 +128,7 @@ export class OidcProviderService implements OnModuleDestroy {
   }
 
   private configuration(): Configuration {
-    const keys = loadSigningKeys(this.config);
+    const keys = this.tokens.signingKeys;
     if (keys.algorithm === 'HS256') throw new Error('the OpenID provider needs ES256 or RS256 keys');
     const signingJwk = { ...keys.signingKey.export({ format: 'jwk' }), kid: keys.kid, alg: keys.algorithm, use: 'sig' };
     // Cookie keys derived from the signing key: every pod of a release has the same ones, with no new secret to manage.
@@ -128,7 +147,8 @@ export class OidcProviderService implements OnModuleDestroy {
     policy.get('login')?.checks.add(
       new interactionPolicy.Check('session_unbound', 'our session behind the sign-in has ended', async (ctx) => {
         const uid = ctx.oidc.session?.uid;
-        if (ctx.oidc.session?.accountId === undefined || uid === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        if (ctx.oidc.session?.accountId === undefined || uid === undefined)
+          return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         if (typeof ctx.oidc.result?.[OUR_SESSION_RESULT] === 'string') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
         return (await this.boundSession(uid)) === null
           ? interactionPolicy.Check.REQUEST_PROMPT
@@ -137,18 +157,18 @@ export class OidcProviderService implements OnModuleDestroy {
     );
     return {
       adapter: (model: string) => new OidcAdapter(model, deps, keys.algorithm),
-      jwks: { keys: [signingJwk as never] },
+      jwks: { keys: [signingJwk] },
       cookies: { keys: [cookieKey] },
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
       responseTypes: ['code'],
       pkce: { required: () => true },
-      scopes: SCOPES,
+      scopes: OIDC_SCOPES,
       claims: {
         openid: ['sub'],
         email: ['email', 'email_verified'],
         profile: ['name', 'preferred_username', 'updated_at'],
       },
-      extraClientMetadata: { properties: ['first_party', 'audience'] },
+      extraClientMetadata: { properties: ['first_party', 'audience', 'api_scopes'] },
       clientDefaults: { id_token_signed_response_alg: keys.algorithm, grant_types: ['authorization_code'] },
       enabledJWA: {
         idTokenSigningAlgValues: [keys.algorithm],
@@ -161,8 +181,16 @@ export class OidcProviderService implements OnModuleDestroy {
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        introspection: { enabled: true },
-        revocation: { enabled: true },
+        // A public client may ask only about its own tokens; a confidential one (a resource server) about any.
+        introspection: {
+          enabled: true,
+          allowedPolicy: (ctx, client, token) =>
+            client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        },
+        revocation: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
         userinfo: { enabled: true },
         rpInitiatedLogout: { enabled: true },
         resourceIndicators: {
@@ -173,14 +201,15 @@ export class OidcProviderService implements OnModuleDestroy {
             const audience = client.metadata().audience;
             return ctx.oidc.params?.grant_type === 'client_credentials' && typeof audience === 'string'
               ? audience
-              : (undefined as unknown as string);
+              : undefined;
           },
           useGrantedResource: () => false,
           getResourceServerInfo: (_ctx, resource, client) => {
             // Only the client's own audience: a token for any other resource is refused (invalid_target).
-            if (client.metadata().audience !== resource) throw new errors.InvalidTarget('the resource is not this client’s audience');
+            if (client.metadata().audience !== resource)
+              throw new errors.InvalidTarget('the resource is not this client’s audience');
             return {
-              scope: (client.scope ?? '').split(' ').filter((s) => s !== '' && !SCOPES.includes(s)).join(' '),
+              scope: text(client.metadata().api_scopes, ''),
               audience: resource,
               accessTokenTTL: accessTtl,
               accessTokenFormat: 'opaque',
@@ -233,7 +262,7 @@ export class OidcProviderService implements OnModuleDestroy {
     const ourSession = typeof signedIn === 'string' ? signedIn : await this.boundSession(session.uid);
     if (ourSession === null) return undefined;
     const grant = new this.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-    grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
+    grant.addOIDCScope(text(ctx.oidc.params?.scope, 'openid'));
     const claims = ctx.oidc.claims as { id_token?: object; userinfo?: object } | undefined;
     const requested = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
     if (requested.length > 0) grant.addOIDCClaims(requested);
@@ -260,9 +289,12 @@ export class OidcProviderService implements OnModuleDestroy {
 
 /** oidc_tokens_issued_total: what one token response carried, by grant type. */
 function countIssued(ctx: KoaContextWithOIDC): void {
-  const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
+  const grantType = text(ctx.oidc.params?.grant_type, 'unknown');
   const body = ctx.body as Record<string, unknown> | undefined;
   for (const kind of ['access_token', 'id_token', 'refresh_token']) {
     if (typeof body?.[kind] === 'string') oidcTokensIssued.inc({ grant_type: grantType, kind });
   }
 }
+
+/** A request parameter as text, or the fallback when it is absent or not a string. */
+const text = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);

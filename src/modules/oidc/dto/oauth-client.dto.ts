@@ -63,7 +63,8 @@ export class RegisterOAuthClientRequestDto {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Scopes it may ask for (openid, profile, email, offline_access, and API scopes for client_credentials)',
+    description:
+      'Scopes it may ask for (openid, profile, email, offline_access, and API scopes for client_credentials)',
     maxItems: 30,
   })
   @IsOptional()
