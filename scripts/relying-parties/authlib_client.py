@@ -17,7 +17,7 @@ import sys
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.integrations.base_client import OAuthError
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 
@@ -98,7 +98,7 @@ def main() -> None:
     try:
         wrong.fetch_token(metadata["token_endpoint"], grant_type="client_credentials")
         fail("a wrong client secret got a token")
-    except OAuth2Error as error:
+    except OAuthError as error:
         check(error.error == "invalid_client", f"a wrong secret gave {error.error!r}")
         report["wrong_secret"] = error.error
 

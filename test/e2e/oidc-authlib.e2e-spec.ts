@@ -72,6 +72,7 @@ describe('authlib (Python) against our provider', () => {
     );
     assert.equal(run.report.introspection.active, true);
     assert.equal(run.report.introspection.client_id, client.clientId);
+    assert.equal(run.report.introspection.aud, 'https://reports.example.com', 'the per-client audience');
     assert.match(String(run.report.introspection.scope), /\busers:read\b/);
     assert.deepEqual(run.report.after_revocation, { active: false });
     assert.deepEqual(run.report.unknown_token, { active: false });
