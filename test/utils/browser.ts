@@ -210,6 +210,7 @@ export async function pressEnterAndWait(page: Page): Promise<HTTPResponse | null
     throw new Error(
       `Enter on ${page.url()} started no navigation that loaded: ${String(error)}\n` +
         `the browser reported: ${JSON.stringify(problems.slice(from), null, 2)}`,
+      { cause: error },
     );
   }
 }
