@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, pressEnterAndWait, type TestBrowser, typeInto } from '../utils/browser.js';
+import { launchBrowser, pressEnterAndWait, type TestBrowser, tabTo, typeInto } from '../utils/browser.js';
 import { type Account, type AppWithAdmin, registerAndLogin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
 import {
@@ -20,6 +20,7 @@ const ADMIN = { email: 'rp-browser-admin@example.com', password: 'Admin-Passw0rd
 const EMAIL = 'input[name="identifier"], input[name="email"]';
 const PASSWORD = 'input[name="password"]';
 const CODE = 'input[name="code"]';
+const CONSENT_ALLOW = '#consent-allow';
 
 /**
  * oauth2-proxy (built from the Go module proxy) in front of a tiny upstream, its OAuth client
@@ -32,29 +33,37 @@ describe('oauth2-proxy signed in through the hosted page in Chromium', () => {
   let app: AppWithAdmin & { issuer: string };
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let proxy: OAuth2Proxy;
+  const proxies: OAuth2Proxy[] = [];
   let b: TestBrowser;
+
+  /** Registers an OAuth client for a new oauth2-proxy (through the admin route) and starts the proxy. */
+  async function startProxy(firstParty: boolean): Promise<OAuth2Proxy> {
+    // The proxy's port is chosen first: its callback is the client's redirect URI.
+    const port = await freePort();
+    const client = await registerClient(app.t.url, app.admin, {
+      name: firstParty ? 'Reports (oauth2-proxy)' : 'Partner dashboard (oauth2-proxy)',
+      redirect_uris: [`http://127.0.0.1:${port}/oauth2/callback`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'email', 'profile'],
+      first_party: firstParty,
+    });
+    const started = await startOAuth2Proxy({
+      port,
+      issuer: app.issuer,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      upstream: upstream.url,
+    });
+    proxies.push(started);
+    return started;
+  }
 
   before(
     async () => {
       await relyingPartyTools('chromium', 'oauth2-proxy');
       app = await startOidcApp(ADMIN);
       upstream = await startUpstream();
-      // The proxy's port is chosen first: its callback is the client's redirect URI.
-      const proxyPort = await freePort();
-      const client = await registerClient(app.t.url, app.admin, {
-        name: 'oauth2-proxy (test)',
-        redirect_uris: [`http://127.0.0.1:${proxyPort}/oauth2/callback`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        scopes: ['openid', 'email', 'profile'],
-        first_party: true,
-      });
-      proxy = await startOAuth2Proxy({
-        port: proxyPort,
-        issuer: app.issuer,
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        upstream: upstream.url,
-      });
+      proxy = await startProxy(true);
       b = await launchBrowser('oidc-browser');
     },
     { timeout: TOOLS_TIMEOUT_MS },
@@ -62,16 +71,16 @@ describe('oauth2-proxy signed in through the hosted page in Chromium', () => {
   after(async () => {
     if (b !== undefined) console.log(`oidc-browser screenshots:\n  ${b.screenshots.join('\n  ')}`);
     await b?.close();
-    await proxy?.close();
+    for (const p of proxies) await p.close();
     await upstream?.close();
     await app?.close();
   });
 
   /** Opens the proxied app: oauth2-proxy sends the browser to our issuer, which shows the sign-in page. */
-  async function openProxiedApp(label: string) {
+  async function openProxiedApp(label: string, through = proxy) {
     const page = await b.newPage();
     const from = b.problems.length;
-    await page.goto(`${proxy.url}/reports/`, { waitUntil: 'load' });
+    await page.goto(`${through.url}/reports/`, { waitUntil: 'load' });
     assert.ok(page.url().startsWith(`${app.t.url}/`), `expected our sign-in page, at ${page.url()}`);
     await page.waitForSelector(EMAIL);
     await b.screenshot(page, `${label}-sign-in`);
@@ -129,5 +138,23 @@ describe('oauth2-proxy signed in through the hosted page in Chromium', () => {
     await b.screenshot(page, 'mfa-upstream');
     assert.equal(lastHit(user.identity.email).headers['x-forwarded-user'], user.id);
     b.assertNoProblems('the keyboard sign-in with a second factor');
+  });
+
+  it('a third-party app asks for consent, given with the keyboard', async () => {
+    const partner = await startProxy(false);
+    const user = await registerAndLogin(app.t.url);
+    const page = await openProxiedApp('consent', partner);
+    await typeInto(page, EMAIL, user.identity.email);
+    await typeInto(page, PASSWORD, user.identity.password);
+    await pressEnterAndWait(page);
+    await page.waitForSelector(CONSENT_ALLOW);
+    assert.ok(page.url().startsWith(`${app.t.url}/`), `expected our consent page, at ${page.url()}`);
+    await b.screenshot(page, 'consent');
+    await tabTo(page, CONSENT_ALLOW);
+    await pressEnterAndWait(page);
+    assert.ok(page.url().startsWith(`${partner.url}/reports/`), `expected the upstream, at ${page.url()}`);
+    await b.screenshot(page, 'consent-upstream');
+    assert.equal(lastHit(user.identity.email).headers['x-forwarded-user'], user.id);
+    b.assertNoProblems('the keyboard sign-in with consent');
   });
 });
