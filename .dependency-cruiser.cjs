@@ -8,7 +8,7 @@ const MODULE = '^dist/src/modules/([^/]+)/';
 
 /** What a feature module offers the others: its Nest module, services, entities, DTOs, mappers and pure rules. */
 const PUBLIC =
-  '(\\.module|\\.service|\\.entity|\\.mapper|\\.policy|\\.registry|\\.notifier|-publisher|-events|token-hash)\\.js$|/dto/';
+  '(\\.module|\\.service|\\.decorators|\\.entity|\\.mapper|\\.policy|\\.registry|\\.notifier|-publisher|-events|token-hash)\\.js$|/dto/';
 
 /**
  * The feature modules from the bottom up: a module may use those before it, never those
@@ -28,6 +28,7 @@ const LAYERS = [
   ['compat', '^dist/src/modules/compat/'],
   ['profile-extras', '^dist/src/modules/profile-extras/'],
   ['health', '^dist/src/modules/health/'],
+  ['pages', '^dist/src/modules/pages/'],
 ];
 
 const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => ({

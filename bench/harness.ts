@@ -109,6 +109,7 @@ export async function startService(
       REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
       ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
       DATA_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      COOKIE_SECRET: randomBytes(32).toString('base64url'),
       JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),

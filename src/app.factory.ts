@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +11,8 @@ import { activeTraceparent } from './common/tracing/trace-context.js';
 import { InFlightInterceptor } from './common/http/in-flight.interceptor.js';
 import { UntrustedInputPipe } from './common/http/untrusted-input.pipe.js';
 import { registerJsonBody } from './common/http/json-body.js';
+import { registerFormBody } from './common/http/form-body.js';
+import { resolveCookieSecrets } from './crypto/cookie-secrets.js';
 import { trustProxyOption } from './common/http/client-ip.js';
 import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed.js';
@@ -22,7 +25,6 @@ import { type MetricsAddress, MetricsServer } from './metrics/metrics-server.js'
 import { HealthService } from './modules/health/health.service.js';
 import { AdminBootstrapService } from './modules/users/admin-bootstrap.service.js';
 import { TokenService } from './modules/auth/token.service.js';
-import { OidcInteractionService } from './modules/oidc/oidc-interaction.service.js';
 import { mountOidc } from './modules/oidc/oidc-mount.js';
 import { OidcProviderService } from './modules/oidc/oidc-provider.service.js';
 import { type PasswordPolicy, passwordSchema } from './modules/auth/passwords/password.policy.js';
@@ -93,11 +95,14 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only (anything else is 415), bounded in size and shape before any pipe runs.
   registerJsonBody(fastify, config.http.bodyLimit);
+  // The hosted pages: form bodies on their routes only, signed cookies (page session, CSRF).
+  registerFormBody(fastify, config.http.bodyLimit);
+  await app.register(fastifyCookie, { secret: resolveCookieSecrets(config), hook: 'onRequest' });
   registerHttpMetrics(fastify);
   registerMethodNotAllowed(fastify);
   if (config.jwt.algorithm !== 'HS256') {
     const tokens = app.get(TokenService);
-    mountOidc(fastify, app.get(OidcProviderService), app.get(OidcInteractionService), () => tokens.jwks());
+    mountOidc(fastify, app.get(OidcProviderService), () => tokens.jwks());
   }
 
   setupSwagger(app, config.http.publicUrl, config.password);

@@ -14,8 +14,10 @@ import { AuthModule } from './modules/auth/auth.module.js';
 import { CompatModule } from './modules/compat/compat.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { PagesModule } from './modules/pages/pages.module.js';
 import { ProfileExtrasModule } from './modules/profile-extras/profile-extras.module.js';
 import { OidcModule } from './modules/oidc/oidc.module.js';
+import { OidcPagesModule } from './modules/pages/oidc/oidc-pages.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 
 @Module({})
@@ -35,8 +37,9 @@ export class AppModule {
         CompatModule,
         ProfileExtrasModule,
         HealthModule,
+        PagesModule,
         // The OpenID provider signs ID tokens with the service's asymmetric key: none with HS256.
-        ...(config.jwt.algorithm === 'HS256' ? [] : [OidcModule]),
+        ...(config.jwt.algorithm === 'HS256' ? [] : [OidcModule, OidcPagesModule]),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

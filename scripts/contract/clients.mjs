@@ -216,6 +216,7 @@ try {
       ADMIN_PASSWORD: admin.password,
       // Production refuses to start without a key for the fields sealed at rest.
       DATA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      COOKIE_SECRET: randomBytes(32).toString('base64url'),
       ALLOWED_API_TOKENS: serviceToken,
       SHUTDOWN_TIMEOUT_MS: '5000',
     },

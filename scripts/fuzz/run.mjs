@@ -158,6 +158,7 @@ const service = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
     ADMIN_PASSWORD: credentials.admin.password,
     // Production refuses to start without a key for the fields sealed at rest.
     DATA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    COOKIE_SECRET: randomBytes(32).toString('base64url'),
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ALLOWED_API_TOKENS: serviceToken,
     SHUTDOWN_TIMEOUT_MS: '5000',

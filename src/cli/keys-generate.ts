@@ -2,16 +2,18 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { newCookieSecret } from '#src/crypto/cookie-secrets.js';
 import { formatDataKey, newDataKey } from '#src/crypto/data-keys.js';
 import { thumbprint } from '#src/modules/auth/signing-keys.js';
 
 /**
- * `npm run keys:generate [-- --out <dir>] [--name <secret>] [--only signing-key|data-key|mfa-key|service-token]`:
+ * `npm run keys:generate [-- --out <dir>] [--name <secret>] [--only signing-key|data-key|mfa-key|cookie-secret|service-token]`:
  * every secret production needs that is not an address (DATABASE_URL, REDIS_URL and
  * SMTP_URL come from whoever runs those), freshly drawn from node:crypto:
  *   JWT_PRIVATE_KEY / JWT_PUBLIC_KEY  an ES256 (P-256) pair; its kid is the RFC 7638 thumbprint
  *   DATA_ENCRYPTION_KEYS             one 32-byte AES-256-GCM key with a dated id
  *   MFA_ENCRYPTION_KEY               the 32-byte key that seals TOTP secrets (base64)
+ *   COOKIE_SECRET                    signs the hosted pages' cookies (32 random bytes, base64url)
  *   ALLOWED_API_TOKENS               one service token (32 random bytes, base64url)
  * printed as .env lines and as a Kubernetes Secret manifest, or written to <dir>/secrets.env
  * and <dir>/secret.yaml (mode 0600). Nothing is sent anywhere or kept elsewhere.
@@ -55,6 +57,14 @@ const mfaKey = (): Secret[] => [
   },
 ];
 
+const cookieSecret = (): Secret[] => [
+  {
+    name: 'COOKIE_SECRET',
+    value: newCookieSecret(),
+    comment: "signs the hosted pages' cookies (prepend a new one to rotate, comma-separated)",
+  },
+];
+
 const serviceToken = (): Secret[] => [
   {
     name: 'ALLOWED_API_TOKENS',
@@ -67,6 +77,7 @@ const PARTS: Record<string, () => Secret[]> = {
   'signing-key': signingKey,
   'data-key': dataKey,
   'mfa-key': mfaKey,
+  'cookie-secret': cookieSecret,
   'service-token': serviceToken,
 };
 

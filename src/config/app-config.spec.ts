@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const DATA_KEY = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+const COOKIE = 'c'.repeat(43);
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -59,6 +60,7 @@ describe('config', () => {
       REDIS_URL: 'redis://r:6379',
       JWT_PRIVATE_KEY: 'pem',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     };
     assert.deepEqual(problems(prod), []);
     assert.match(
@@ -83,12 +85,14 @@ describe('config', () => {
     assert.match(list, /REDIS_URL/);
     assert.match(list, /JWT_PRIVATE_KEY/);
     assert.match(list, /DATA_ENCRYPTION_KEYS/);
+    assert.match(list, /COOKIE_SECRET: required in production/);
     const hs = problems({
       NODE_ENV: 'production',
       JWT_ALGORITHM: 'HS256',
       DATABASE_URL: 'postgres://h/db',
       REDIS_URL: 'redis://h',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     });
     assert.deepEqual(hs, ['JWT_SECRET: required in production for HS256']);
     assert.match(
@@ -99,6 +103,7 @@ describe('config', () => {
         DATABASE_URL: 'postgres://h/db',
         REDIS_URL: 'redis://h',
         DATA_ENCRYPTION_KEYS: DATA_KEY,
+        COOKIE_SECRET: COOKIE,
       }).join(),
       /placeholder|32 characters/,
     );
@@ -165,6 +170,7 @@ describe('config', () => {
       REDIS_URL: 'redis://h',
       JWT_PRIVATE_KEY: 'k',
       DATA_ENCRYPTION_KEYS: DATA_KEY,
+      COOKIE_SECRET: COOKIE,
     };
     assert.deepEqual(problems(prod), []);
     assert.match(problems({ ...prod, LOG_MAIL_LINKS: 'true' }).join(), /LOG_MAIL_LINKS: not allowed in production/);

@@ -169,7 +169,13 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
   PUBLIC_URL: z.url().default('http://localhost:8000'),
   // The OpenID Connect issuer; unset: PUBLIC_URL + /oidc (docs/decisions.md, "OpenID Connect provider").
-  OIDC_ISSUER: url(['https:', 'http:']),
+  OIDC_ISSUER: url(['https:', 'http:']).refine(
+    (v) => v === undefined || (!['', '/'].includes(new URL(v).pathname) && !/[?#]/.test(v)),
+    {
+      message:
+        'must have a path and no query (the provider is mounted at the path; the API keeps the root), e.g. https://id.example.com/oidc',
+    },
+  ),
   CORS_ORIGINS: csv,
   TRUST_PROXY: z
     .string()
@@ -186,6 +192,11 @@ const envSchema = z.object({
     message: `must be a comma list of ${MFA_ROLES.join(', ')}`,
   }),
   // 32 bytes, base64 or hex: the AES-256-GCM key of the stored TOTP secrets.
+  // Signs the hosted pages' cookies (page session, CSRF secret); comma-separated, the first
+  // signs and all verify (rotation). Outside production generated under DATA_DIR/keys.
+  COOKIE_SECRET: csv.refine((secrets) => secrets.every((s) => s.length >= 32), {
+    message: 'every secret must be at least 32 characters (npm run keys:generate makes one)',
+  }),
   MFA_ENCRYPTION_KEY: optionalString.refine((v) => v === undefined || parseKey32(v) !== null, {
     message: 'must be 32 bytes, as 64 hex digits or base64/base64url',
   }),
@@ -255,6 +266,8 @@ export interface AppConfig {
     /** The OpenID Connect issuer URL (no trailing slash); the provider is mounted at its path. */
     issuer: string;
   };
+  /** Signing secrets of the hosted pages' cookies, the first signs; undefined: generated under dataDir/keys (never in production). */
+  cookieSecrets: string[] | undefined;
   mfa: {
     issuer: string;
     requiredRoles: (typeof MFA_ROLES)[number][];
@@ -368,6 +381,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     oidc: { issuer: oidcIssuer },
+    cookieSecrets: env.COOKIE_SECRET.length === 0 ? undefined : env.COOKIE_SECRET,
     mfa: {
       issuer: env.MFA_ISSUER,
       requiredRoles: env.MFA_REQUIRED_ROLES as (typeof MFA_ROLES)[number][],
@@ -403,6 +417,9 @@ function productionProblems(env: Env): string[] {
   if (env.LOG_MAIL_LINKS) problems.push('LOG_MAIL_LINKS: not allowed in production (links carry live tokens)');
   if (env.REDIS_URL === undefined) problems.push('REDIS_URL: required in production');
   if (env.DATA_ENCRYPTION_KEYS === undefined) problems.push('DATA_ENCRYPTION_KEYS: required in production');
+  if (env.COOKIE_SECRET.length === 0) problems.push('COOKIE_SECRET: required in production');
+  else if (env.COOKIE_SECRET.some((s) => PLACEHOLDER_SECRETS.test(s)))
+    problems.push('COOKIE_SECRET: placeholder value');
   if (env.JWT_ALGORITHM === 'HS256') {
     if (env.JWT_SECRET === undefined) problems.push('JWT_SECRET: required in production for HS256');
     else if (PLACEHOLDER_SECRETS.test(env.JWT_SECRET)) problems.push('JWT_SECRET: placeholder value');

@@ -48,7 +48,7 @@ describe('embedded mode (nothing configured)', () => {
     const run = await spawnService({ NODE_ENV: 'production', DATA_DIR: dataDir });
     const code = await run.exited;
     assert.equal(code, 1);
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'DATA_ENCRYPTION_KEYS'])
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_PRIVATE_KEY', 'DATA_ENCRYPTION_KEYS', 'COOKIE_SECRET'])
       assert.match(run.output(), new RegExp(name));
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
+import { TEST_COOKIE_SECRET, TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { newIdentity } from '../utils/factories.js';
 import { http } from '../utils/http.js';
@@ -24,6 +24,7 @@ describe('graceful shutdown under load', () => {
       REDIS_KEY_PREFIX: testPrefix(),
       JWT_PRIVATE_KEY: TEST_EC_KEY,
       DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+      COOKIE_SECRET: TEST_COOKIE_SECRET,
       RATE_LIMIT_ENABLED: 'false',
       SHUTDOWN_TIMEOUT_MS: '10000',
       ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),

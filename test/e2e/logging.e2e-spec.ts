@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
+import { TEST_COOKIE_SECRET, TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { newIdentity } from '../utils/factories.js';
 import { http } from '../utils/http.js';
@@ -29,6 +29,7 @@ describe('structured logs', () => {
       REDIS_KEY_PREFIX: testPrefix(),
       JWT_PRIVATE_KEY: TEST_EC_KEY,
       DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+      COOKIE_SECRET: TEST_COOKIE_SECRET,
       ARGON2_MEMORY_KIB: '19456',
       ALLOWED_API_TOKENS: 'service-token-secret-0123456789',
     });
@@ -155,6 +156,7 @@ describe('development mail in the log', () => {
       REDIS_KEY_PREFIX: testPrefix(),
       JWT_PRIVATE_KEY: TEST_EC_KEY,
       DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+      COOKIE_SECRET: TEST_COOKIE_SECRET,
       ARGON2_MEMORY_KIB: '19456',
       RATE_LIMIT_ENABLED: 'false',
       DATA_DIR: `/tmp/user-service-test-${testPrefix().slice(1, -1)}`,

@@ -5,7 +5,7 @@ import { freePort } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { type AppWithAdmin, newIdentity, registerAndLogin, startWithAdmin } from '../utils/factories.js';
 import { http } from '../utils/http.js';
-import { FormBrowser, formAction } from '../utils/oidc-browser.js';
+import { FormBrowser, formAction, hiddenFields } from '../utils/oidc-browser.js';
 import { freshCode, wrongCode } from '../utils/totp.js';
 import { outboxRowsOf } from '../utils/rows.js';
 
@@ -60,13 +60,13 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     assert.match(page.url, /\/oidc\/interaction\//);
     let done = await browser.go(new URL(formAction(page.body, '/login'), base).href, {
       method: 'POST',
-      form: credentials,
+      form: { ...hiddenFields(page.body, '/login'), identifier: credentials.email, password: credentials.password },
     });
     // A third-party client: the consent page next.
     if (done.status === 200 && done.body.includes('/consent"')) {
       done = await browser.go(new URL(formAction(done.body, '/consent'), base).href, {
         method: 'POST',
-        form: { decision: 'approve' },
+        form: { ...hiddenFields(done.body, '/consent'), decision: 'allow' },
       });
     }
     return { browser, done, verifier, state };
@@ -317,7 +317,7 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     // The callback is on the same origin: stop where the provider sends the browser back with the code.
     const done = await browser.go(new URL(formAction(page.body, '/login'), base).href, {
       method: 'POST',
-      form: { email: user.identity.email, password: user.identity.password },
+      form: { ...hiddenFields(page.body, '/login'), identifier: user.identity.email, password: user.identity.password },
       stopAt: callback,
     });
     assert.ok(
@@ -343,16 +343,27 @@ describe('OpenID Connect provider (openid-client as the relying party)', () => {
     assert.equal(confirmed.status, 200);
     const { browser, done } = await signIn(config, user.identity);
     assert.equal(done.status, 200);
-    const mfaAction = new URL(formAction(done.body, '/mfa'), base).href;
-    const wrong = await browser.go(mfaAction, { method: 'POST', form: { code: wrongCode(secret) } });
+    const mfaAction = new URL(formAction(done.body, '/second-factor'), base).href;
+    const wrong = await browser.go(mfaAction, {
+      method: 'POST',
+      form: { ...hiddenFields(done.body, '/second-factor'), code: wrongCode(secret) },
+    });
     assert.equal(wrong.status, 401, 'a wrong code is refused');
-    let finished = await browser.go(mfaAction, { method: 'POST', form: { code: freshCode(secret) } });
+    let finished = await browser.go(mfaAction, {
+      method: 'POST',
+      form: { ...hiddenFields(wrong.body, '/second-factor'), code: freshCode(secret) },
+    });
     if (finished.status === 200 && finished.body.includes('/consent"')) {
       finished = await browser.go(new URL(formAction(finished.body, '/consent'), base).href, {
         method: 'POST',
-        form: { decision: 'approve' },
+        form: { ...hiddenFields(finished.body, '/consent'), decision: 'allow' },
       });
     }
+    const logins = await outboxRowsOf(s.t.databaseUrl, 'user.logged_in', user.id);
+    assert.ok(
+      logins.some((e) => JSON.stringify(e.payload).includes(`"client_id":"${rp.client_id}"`)),
+      'the second step names the client too',
+    );
     assert.ok(finished.location?.startsWith(REDIRECT), `${finished.status} ${finished.body.slice(0, 200)}`);
   });
 

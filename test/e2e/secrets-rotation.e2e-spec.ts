@@ -38,6 +38,7 @@ describe('secrets by command (npm run keys:generate)', () => {
     const env = parseEnv(readFileSync(join(dir, 'secrets.env'), 'utf8'));
     assert.deepEqual(Object.keys(env).sort(), [
       'ALLOWED_API_TOKENS',
+      'COOKIE_SECRET',
       'DATA_ENCRYPTION_KEYS',
       'JWT_PRIVATE_KEY',
       'JWT_PUBLIC_KEY',
@@ -45,6 +46,7 @@ describe('secrets by command (npm run keys:generate)', () => {
     ]);
     assert.match(env.DATA_ENCRYPTION_KEYS, /^k\d{8}[0-9a-f]{4}:[A-Za-z0-9+/]{43}=$/);
     assert.ok(env.ALLOWED_API_TOKENS.length >= 32);
+    assert.match(env.COOKIE_SECRET, /^[A-Za-z0-9_-]{43}$/);
     const yaml = readFileSync(join(dir, 'secret.yaml'), 'utf8');
     assert.match(yaml, /^apiVersion: v1\nkind: Secret\nmetadata:\n {2}name: my-secrets\n/);
     for (const name of Object.keys(env)) assert.match(yaml, new RegExp(`^  ${name}: `, 'm'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
+import { TEST_COOKIE_SECRET, TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase, sql } from '../utils/database.js';
 import { newIdentity } from '../utils/factories.js';
 import { http } from '../utils/http.js';
@@ -124,6 +124,7 @@ describe('tracing: one trace from the HTTP request to the Kafka consumer', { ski
         OUTBOX_POLL_INTERVAL_MS: '50',
         JWT_PRIVATE_KEY: TEST_EC_KEY,
         DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+        COOKIE_SECRET: TEST_COOKIE_SECRET,
         ARGON2_MEMORY_KIB: '19456',
         // The standard variables only: endpoint (the SDK appends /v1/traces), protocol, a
         // short batch delay so the test does not wait 5 s per export.

@@ -48,6 +48,7 @@ export function testEnv(databaseUrl: string): Record<string, string> {
     DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
     // One key per test process, so every instance a test starts reads the others' TOTP secrets.
     MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
+    COOKIE_SECRET: TEST_COOKIE_SECRET,
   };
 }
 
@@ -78,6 +79,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   };
 }
+
+/** One cookie secret per test process, shared by every instance a test starts (a page session works on each). */
+export const TEST_COOKIE_SECRET = randomBytes(32).toString('base64url');
 
 /** One data-encryption key per test process, shared by every instance a test starts (as the pods of one release). */
 export const TEST_DATA_KEYS = `test1:${randomBytes(32).toString('base64')}`;

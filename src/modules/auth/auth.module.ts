@@ -86,7 +86,15 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
     { provide: APP_GUARD, useClass: RolesGuard },
     { provide: APP_GUARD, useClass: MfaEnrollmentGuard },
   ],
-  // What the compat module answers the first version's routes with; the OpenID provider's keys.
-  exports: [RegistrationService, LoginService, TokenService],
+  // What the compat module answers the first version's routes with, what the hosted pages
+  // (and the OpenID provider's interaction) run their forms through, and the provider's keys.
+  exports: [
+    RegistrationService,
+    LoginService,
+    PasswordService,
+    EmailVerificationService,
+    SessionLifecycleService,
+    TokenService,
+  ],
 })
 export class AuthModule {}

@@ -22,11 +22,6 @@ import { SecondFactorService } from './mfa/second-factor.service.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
 import { TokenService } from './token.service.js';
 
-/** A hosted sign-in (the OpenID provider's): our session is open, or the second factor is due. */
-export type SignInResult =
-  | { kind: 'session'; userId: string; sessionId: string }
-  | { kind: 'mfa_required'; mfaToken: string; methods: string[] };
-
 type CheckResult = { ok: true; user: User; rehash: string | null } | { ok: false; user: User | null };
 
 /** Why a login is refused: the reason kept in the login history, and the error answered. */
@@ -51,7 +46,22 @@ function secondStepResult(error: unknown): string {
   return 'error';
 }
 
-type OpenedSession = Awaited<ReturnType<SessionsService['open']>>;
+/**
+ * A finished sign-in: one of our sessions is open. The JSON route turns it into tokens; the
+ * hosted pages (and the OpenID provider's interaction) keep the session id in a cookie.
+ */
+export interface SignedIn {
+  user: User;
+  session: { id: string; refreshToken: string; expiresAt: Date };
+}
+
+/** Where a sign-in comes from: the OAuth client of a sign-in through the OpenID provider (`user.logged_in.client_id`). */
+export interface SignInContext {
+  clientId?: string;
+}
+
+/** What the first step of a sign-in yields: a session, or for a user with MFA the second step to take. */
+export type SignInResult = { signedIn: SignedIn } | { mfaRequired: MfaRequiredResponseDto };
 
 const invalidMfaToken = (): AppException =>
   new AppException('USER_1006', 'The mfa_token is unknown, used or expired: log in again');
@@ -75,10 +85,20 @@ export class LoginService {
 
   /** Tokens, or for a user with MFA the `mfa_required` answer and no tokens. */
   async login(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+    const result = await this.signIn(dto, meta);
+    return 'mfaRequired' in result ? result.mfaRequired : this.tokensOf(result.signedIn);
+  }
+
+  /**
+   * The one sign-in of the service (POST /auth/login, the hosted sign-in page, the OpenID
+   * provider's interaction): lookup, lockout, password, then a session, or for a user with
+   * MFA the mfa_token of the second step. Rate limits are the caller's route's.
+   */
+  async signIn(dto: LoginRequestDto, meta: RequestMeta, context: SignInContext = {}): Promise<SignInResult> {
     try {
-      const answer = await this.attempt(dto, meta);
-      loginAttempts.inc({ result: 'mfa_token' in answer ? 'mfa_required' : 'success' });
-      return answer;
+      const result = await this.attempt(dto, meta, context);
+      loginAttempts.inc({ result: 'mfaRequired' in result ? 'mfa_required' : 'success' });
+      return result;
     } catch (error) {
       loginAttempts.inc({ result: 'failure' });
       // The one refusal that comes before the password check: the lockout's 423.
@@ -87,57 +107,14 @@ export class LoginService {
     }
   }
 
-  private async attempt(dto: LoginRequestDto, meta: RequestMeta): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+  private async attempt(dto: LoginRequestDto, meta: RequestMeta, context: SignInContext): Promise<SignInResult> {
     const result = await this.check(dto, meta);
     const refusal = this.refusalOf(result);
     if (refusal !== null) return this.refuse(result.user, refusal, meta);
     const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
     // The flag is on the row the password check read: no lookup for users without MFA.
-    if (user.mfaEnabled) return this.startSecondStep(user, rehash);
-    return this.tokensFor(user, await this.open(user, rehash, meta, null));
-  }
-
-  /**
-   * The hosted sign-in of the OpenID provider: the same checks, lockout, history, metrics and
-   * second factor as login, ending in one of our sessions (no /api/v1 tokens) for `clientId`.
-   */
-  async signIn(dto: LoginRequestDto, meta: RequestMeta, clientId: string): Promise<SignInResult> {
-    try {
-      const result = await this.check(dto, meta);
-      const refusal = this.refusalOf(result);
-      if (refusal !== null) return await this.refuse(result.user, refusal, meta);
-      const { user, rehash } = result as Extract<CheckResult, { ok: true }>;
-      if (user.mfaEnabled) {
-        const second = await this.startSecondStep(user, rehash);
-        loginAttempts.inc({ result: 'mfa_required' });
-        return { kind: 'mfa_required', mfaToken: second.mfa_token, methods: second.mfa_methods };
-      }
-      const opened = await this.open(user, rehash, meta, clientId);
-      loginAttempts.inc({ result: 'success' });
-      return { kind: 'session', userId: user.id, sessionId: opened.session.id };
-    } catch (error) {
-      loginAttempts.inc({ result: 'failure' });
-      if (error instanceof AppException && error.code === 'USER_1003') failedLogins.inc({ reason: 'locked' });
-      throw error;
-    }
-  }
-
-  /** The hosted sign-in's second step: the mfa_token kept by the sign-in page, and the code. */
-  async signInSecondStep(
-    dto: LoginMfaRequestDto,
-    meta: RequestMeta,
-    clientId: string,
-  ): Promise<Extract<SignInResult, { kind: 'session' }>> {
-    const method = this.secondFactor.methodOf(dto);
-    try {
-      const { user, opened } = await this.secondStep(dto, meta, clientId);
-      mfaSecondSteps.inc({ method, result: 'success' });
-      loginAttempts.inc({ result: 'success' });
-      return { kind: 'session', userId: user.id, sessionId: opened.session.id };
-    } catch (error) {
-      mfaSecondSteps.inc({ method, result: secondStepResult(error) });
-      throw error;
-    }
+    if (user.mfaEnabled) return { mfaRequired: await this.startSecondStep(user, rehash) };
+    return { signedIn: await this.open(user, rehash, meta, context) };
   }
 
   /**
@@ -163,23 +140,28 @@ export class LoginService {
 
   /** POST /auth/login/mfa: the second step; tokens when the token and the code are good. */
   async loginSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta): Promise<TokenResponseDto> {
+    return this.tokensOf(await this.signInSecondStep(dto, meta));
+  }
+
+  /** The second step of every sign-in (JSON route and pages): a session when the token and the code are good. */
+  async signInSecondStep(dto: LoginMfaRequestDto, meta: RequestMeta, context: SignInContext = {}): Promise<SignedIn> {
     const method = this.secondFactor.methodOf(dto);
     try {
-      const { user, opened } = await this.secondStep(dto, meta, null);
+      const signedIn = await this.secondStep(dto, meta, context);
       mfaSecondSteps.inc({ method, result: 'success' });
       loginAttempts.inc({ result: 'success' });
-      return this.tokensFor(user, opened);
+      return signedIn;
     } catch (error) {
       mfaSecondSteps.inc({ method, result: secondStepResult(error) });
       throw error;
     }
   }
 
-  private async secondStep(
-    dto: LoginMfaRequestDto,
-    meta: RequestMeta,
-    clientId: string | null,
-  ): Promise<{ user: User; opened: OpenedSession }> {
+  private tokensOf(signedIn: SignedIn): TokenResponseDto {
+    return this.tokens.issue(signedIn.user, signedIn.session);
+  }
+
+  private async secondStep(dto: LoginMfaRequestDto, meta: RequestMeta, context: SignInContext): Promise<SignedIn> {
     const challenge = await this.challenges.find(dto.mfa_token);
     if (challenge === null) throw invalidMfaToken();
     const user = await this.accounts.findOrNull(challenge.userId);
@@ -201,24 +183,11 @@ export class LoginService {
       throw error;
     }
     if (!(await this.challenges.spend(dto.mfa_token))) throw invalidMfaToken();
-    return { user, opened: await this.open(user, null, meta, clientId) };
+    return this.open(user, null, meta, context);
   }
 
-  private tokensFor(user: User, opened: OpenedSession): TokenResponseDto {
-    return this.tokens.issue(user, {
-      id: opened.session.id,
-      refreshToken: opened.refreshToken,
-      expiresAt: opened.session.expiresAt,
-    });
-  }
-
-  /** A new session: the end of every successful login (`clientId`: the OAuth client of a hosted sign-in). */
-  private async open(
-    user: User,
-    rehash: string | null,
-    meta: RequestMeta,
-    clientId: string | null,
-  ): Promise<OpenedSession> {
+  /** A new session: the end of every successful sign-in. */
+  private async open(user: User, rehash: string | null, meta: RequestMeta, context: SignInContext): Promise<SignedIn> {
     const opened = await this.transactions.runForUser(user.id, async (tx) => {
       // The user row first, then sessions: every transaction that touches both takes them
       // in this order (password change, deactivation, erasure), so they cannot deadlock.
@@ -238,7 +207,7 @@ export class LoginService {
           session_id: o.session.id,
           ip_address: meta.ip,
           user_agent: meta.userAgent,
-          ...(clientId === null ? {} : { client_id: clientId }),
+          ...(context.clientId === undefined ? {} : { client_id: context.clientId }),
         }),
       );
       if (o.evicted.length > 0) await this.sessions.recordLogout(tx, user.id, o.evicted, 'session_limit');
@@ -248,7 +217,10 @@ export class LoginService {
       this.sessions.publishOpened(opened.session, opened.evicted),
       this.accounts.afterWrite(user.id, []),
     ]);
-    return opened;
+    return {
+      user,
+      session: { id: opened.session.id, refreshToken: opened.refreshToken, expiresAt: opened.session.expiresAt },
+    };
   }
 
   /** Wrong credentials, then a disabled account, then an unverified email (when required). */

@@ -1,9 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
-import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
-import { KV_STORE, type KvStore } from '#src/kv/kv-store.js';
-import { LoginService } from '#src/modules/auth/login.service.js';
 import { OidcProviderService, OUR_SESSION_RESULT } from './oidc-provider.service.js';
 
 export interface InteractionView {
@@ -12,29 +9,18 @@ export interface InteractionView {
   client: { clientId: string; name: string; firstParty: boolean };
   /** The scopes the client asks for (consent shows them). */
   scopes: string[];
-  /** A second factor is due (the password was right): the page asks for the code. */
-  mfaPending: boolean;
 }
 
-/** What a sign-in, second-factor or consent step answers: where the browser goes next, or what to ask. */
-export type InteractionOutcome = { kind: 'redirect'; to: string } | { kind: 'mfa_required'; methods: string[] };
-
-const mfaKey = (uid: string): string => `oidc:mfa:${uid}`;
-const MFA_PENDING_TTL_SECONDS = 300;
-
 /**
- * The provider's interactions (sign-in, second factor, consent) on top of OUR login use-case:
- * the hosted pages call these with the raw request and response, and render the outcome.
- * A finished sign-in opens one of our sessions and hands it to the provider with the result.
+ * The provider's interactions (sign-in, consent) as the hosted pages need them, on the raw
+ * request and response (the interaction cookie binds them to the browser). The sign-in itself
+ * is OUR login use case (the pages' SignInFlow); its session is handed to the provider here.
  */
 @Injectable()
 export class OidcInteractionService {
-  constructor(
-    private readonly oidc: OidcProviderService,
-    private readonly login: LoginService,
-    @Inject(KV_STORE) private readonly kv: KvStore,
-  ) {}
+  constructor(private readonly oidc: OidcProviderService) {}
 
+  /** The interaction of this browser: what to show. OAUTH_1004 when unknown or expired. */
   async details(req: IncomingMessage, res: ServerResponse): Promise<InteractionView> {
     const interaction = await this.interaction(req, res);
     const client = await this.oidc.provider.Client.find(String(interaction.params.client_id));
@@ -50,58 +36,31 @@ export class OidcInteractionService {
       scopes: (typeof interaction.params.scope === 'string' ? interaction.params.scope : '')
         .split(' ')
         .filter((s) => s !== ''),
-      mfaPending: (await this.kv.get(mfaKey(interaction.uid))) !== null,
     };
   }
 
-  /** The password step: lockout, history and metrics as POST /auth/login. */
-  async signIn(
-    req: IncomingMessage,
-    res: ServerResponse,
-    credentials: { email: string; password: string },
-    meta: RequestMeta,
-  ): Promise<InteractionOutcome> {
+  /**
+   * A finished sign-in (one of our sessions is open): the provider signs the account in and
+   * binds its session to ours. Answers where the browser goes next.
+   */
+  async finishSignIn(req: IncomingMessage, res: ServerResponse, userId: string, sessionId: string): Promise<string> {
     const interaction = await this.interaction(req, res);
     if (interaction.prompt.name !== 'login') throw new AppException('OAUTH_1004');
-    const clientId = String(interaction.params.client_id);
-    const result = await this.login.signIn(credentials, meta, clientId);
-    if (result.kind === 'mfa_required') {
-      // The mfa_token stays on the server, keyed by the interaction (bound to this browser by its cookie).
-      await this.kv.set(mfaKey(interaction.uid), result.mfaToken, MFA_PENDING_TTL_SECONDS);
-      return { kind: 'mfa_required', methods: result.methods };
-    }
-    return this.finishSignIn(req, res, result.userId, result.sessionId);
-  }
-
-  /** The second factor: a TOTP `code` or a `recovery_code`. */
-  async secondFactor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    input: { code?: string; recovery_code?: string },
-    meta: RequestMeta,
-  ): Promise<InteractionOutcome> {
-    const interaction = await this.interaction(req, res);
-    const mfaToken = await this.kv.get(mfaKey(interaction.uid));
-    if (mfaToken === null) throw new AppException('OAUTH_1004', 'Sign in again: the second step expired');
-    const result = await this.login.signInSecondStep(
-      { mfa_token: mfaToken, ...input },
-      meta,
-      String(interaction.params.client_id),
-    );
-    await this.kv.del(mfaKey(interaction.uid));
-    return this.finishSignIn(req, res, result.userId, result.sessionId);
+    return this.oidc.provider.interactionResult(req, res, {
+      login: { accountId: userId, remember: true },
+      [OUR_SESSION_RESULT]: sessionId,
+    });
   }
 
   /** Consent for a third-party client: a grant of what it asked for, bound to our session; or a refusal. */
-  async consent(req: IncomingMessage, res: ServerResponse, approve: boolean): Promise<InteractionOutcome> {
+  async consent(req: IncomingMessage, res: ServerResponse, approve: boolean): Promise<string> {
     const interaction = await this.interaction(req, res);
     if (interaction.prompt.name !== 'consent') throw new AppException('OAUTH_1004');
     if (!approve) {
-      const to = await this.oidc.provider.interactionResult(req, res, {
+      return this.oidc.provider.interactionResult(req, res, {
         error: 'access_denied',
         error_description: 'the user refused the request',
       });
-      return { kind: 'redirect', to };
     }
     const accountId = interaction.session?.accountId;
     const sessionUid = interaction.session?.uid;
@@ -121,26 +80,7 @@ export class OidcInteractionService {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await this.oidc.saveBoundGrant(grant, ourSession);
-    const to = await this.oidc.provider.interactionResult(
-      req,
-      res,
-      { consent: { grantId } },
-      { mergeWithLastSubmission: true },
-    );
-    return { kind: 'redirect', to };
-  }
-
-  private async finishSignIn(
-    req: IncomingMessage,
-    res: ServerResponse,
-    userId: string,
-    sessionId: string,
-  ): Promise<InteractionOutcome> {
-    const to = await this.oidc.provider.interactionResult(req, res, {
-      login: { accountId: userId, remember: true },
-      [OUR_SESSION_RESULT]: sessionId,
-    });
-    return { kind: 'redirect', to };
+    return this.oidc.provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
   private async interaction(req: IncomingMessage, res: ServerResponse) {

@@ -218,7 +218,8 @@ export class OidcProviderService implements OnModuleDestroy {
         },
       },
       interactions: {
-        url: (_ctx, interaction) => `${this.mountPath}/interaction/${interaction.uid}`,
+        // The hosted pages' route (pages/oidc), wherever the issuer's path mounts the provider.
+        url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}`,
         policy,
       },
       loadExistingGrant: (ctx) => this.loadExistingGrant(ctx),

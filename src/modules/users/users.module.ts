@@ -43,6 +43,14 @@ import { UsersRepository } from './users.repository.js';
     EmailChangeNotifier,
     StepUpRegistry,
   ],
-  exports: [AccountsService, AdminBootstrapService, PersonalDataRegistry, EmailChangeNotifier, StepUpRegistry],
+  exports: [
+    AccountsService,
+    AdminBootstrapService,
+    PersonalDataRegistry,
+    EmailChangeNotifier,
+    StepUpRegistry,
+    // The hosted account page edits the profile through the same use case as PATCH /users/me.
+    UserManagementService,
+  ],
 })
 export class UsersModule {}

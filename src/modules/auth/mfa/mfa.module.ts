@@ -30,6 +30,6 @@ import { TotpMethod } from './totp.method.js';
     MfaService,
     MfaPersonalData,
   ],
-  exports: [SecondFactorService, MfaChallengeService],
+  exports: [SecondFactorService, MfaChallengeService, MfaService],
 })
 export class MfaModule {}
