@@ -338,10 +338,20 @@ describe('hosted pages', () => {
 
   it('verifies the email from the mailed link on POST only (a scanner’s GET spends nothing)', async () => {
     const who = await registerAndLogin(t.url);
-    const [mail] = await smtp.waitFor(who.identity.email);
-    assert.ok(mail);
-    const token = tokenFrom(mail, 'verify-email');
+    await smtp.waitFor(who.identity.email);
+    // A new link from the account page replaces the mailed one.
+    const page = await signedIn(who);
+    const account = await page.get('/account');
+    assert.match(account.html, /id="resend-verification-submit"/);
+    const resent = await page.post('/account/verify-email', {});
+    assert.equal(resent.status, 200);
+    assert.match(resent.html, /A new verification link is on its way/);
+    const mails = await smtp.waitFor(who.identity.email, 2);
+    const token = tokenFrom(mails[1], 'verify-email');
     const client = new PageClient(t.url);
+    await client.get(`/verify-email?token=${tokenFrom(mails[0], 'verify-email')}`);
+    const old = await client.post('/verify-email', { token: tokenFrom(mails[0], 'verify-email') });
+    assert.equal(old.status, 400, 'the first link stopped working');
     for (let i = 0; i < 2; i += 1) {
       const page = await client.get(`/verify-email?token=${token}`);
       assert.equal(page.status, 200);
@@ -352,6 +362,7 @@ describe('hosted pages', () => {
     assert.equal(done.status, 200);
     assert.match(done.html, /email address is confirmed/);
     assert.equal((await http(t.url, 'GET', '/api/v1/users/me', { token: who.access })).body.is_verified, true);
+    assert.doesNotMatch((await page.get('/account')).html, /resend-verification-submit/);
     await client.get(`/verify-email?token=${token}`);
     const again = await client.post('/verify-email', { token });
     assert.equal(again.status, 400);

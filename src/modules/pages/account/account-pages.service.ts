@@ -6,6 +6,7 @@ import type { RequestMeta } from '#src/common/decorators/auth.decorators.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { EmailVerificationService } from '#src/modules/auth/email-verification.service.js';
 import { MfaService } from '#src/modules/auth/mfa/mfa.service.js';
 import { PasswordService } from '#src/modules/auth/password.service.js';
 import { SessionLifecycleService } from '#src/modules/auth/session-lifecycle.service.js';
@@ -44,6 +45,7 @@ export class AccountPages {
     private readonly users: UserManagementService,
     private readonly passwords: PasswordService,
     private readonly mfa: MfaService,
+    private readonly verification: EmailVerificationService,
     private readonly csrf: CsrfService,
     private readonly pageSessions: PageSessionService,
     @InjectConfig() private readonly config: AppConfig,
@@ -237,6 +239,14 @@ export class AccountPages {
     if (!(error instanceof AppException) || !['USER_1403', 'USER_1404', 'USER_1003'].includes(error.code)) throw error;
     const errors = [{ message: pageMessageOf(error.code, error.status) }];
     return this.overview(request, reply, current, { errors, status: error.status });
+  }
+
+  /** As POST /auth/email/resend: a new link to the current address (older links stop working). */
+  async resendVerification(request: FastifyRequest, reply: FastifyReply, current: PageUser): Promise<Page> {
+    await this.verification.sendVerification(current.principal);
+    return this.overview(request, reply, current, {
+      notice: `A new verification link is on its way to ${current.user.email}.`,
+    });
   }
 
   /** Ends this session (as POST /auth/logout) and drops the cookie. */

@@ -94,6 +94,17 @@ export class AccountController {
     this.renderer.send(reply, await this.pages.confirmMfa(request, reply, user, form, meta));
   }
 
+  @Post('verify-email')
+  @SignedInForm()
+  async resendVerification(
+    @CurrentPageUser() user: PageUser,
+    @Body() _form: PageFormDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.renderer.send(reply, await this.pages.resendVerification(request, reply, user));
+  }
+
   @Post('signout')
   @SignedInForm()
   async signOut(

@@ -5,6 +5,14 @@ export const ACCOUNT_TEMPLATES = {
 <h2 id="profile-title">Profile</h2>
 <dl class="facts">
 <dt>Email</dt><dd id="profile-email"><%= it.user.email %> <span class="badge"><%= it.user.isVerified ? 'verified' : 'not verified' %></span></dd>
+<% if (!it.user.isVerified) { %>
+<dt>Verification</dt><dd>
+<form method="post" action="/account/verify-email" class="inline" id="resend-verification-form">
+<input type="hidden" name="_csrf" value="<%= it.csrf %>">
+<button type="submit" class="secondary" id="resend-verification-submit">Mail me a new verification link</button>
+</form>
+</dd>
+<% } %>
 <dt>Name</dt><dd id="profile-name-value"><%= it.user.name %></dd>
 <dt>Username</dt><dd id="profile-username-value"><%= it.user.username ?? '—' %></dd>
 </dl>
