@@ -17,7 +17,7 @@ import { freshCode } from '../utils/totp.js';
 
 const ADMIN = { email: 'rp-browser-admin@example.com', password: 'Admin-Passw0rd-Long' };
 /** The sign-in form of the hosted page (i17-pages), and its second-factor step. */
-const EMAIL = 'input[name="identifier"], input[name="email"]';
+const EMAIL = 'input[name="identifier"]';
 const PASSWORD = 'input[name="password"]';
 const CODE = 'input[name="code"]';
 const CONSENT_ALLOW = '#consent-allow';
