@@ -54,11 +54,11 @@ export function formAction(html: string, suffix: string): string {
 /** The hidden fields of the page's form whose action ends with `suffix` (`_csrf`, `mfa_token`). */
 export function hiddenFields(html: string, suffix: string): Record<string, string> {
   const forms = [...html.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
-  const form = forms.find((m) => (m[1] as string).replace(/&amp;/g, '&').endsWith(suffix));
+  const form = forms.find((m) => m[1].replace(/&amp;/g, '&').endsWith(suffix));
   if (form === undefined) throw new Error(`no form ending in ${suffix}`);
   const fields: Record<string, string> = {};
-  for (const m of (form[2] as string).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    fields[m[1] as string] = m[2] as string;
+  for (const m of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    fields[m[1]] = m[2];
   }
   return fields;
 }
