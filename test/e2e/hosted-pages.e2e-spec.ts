@@ -15,12 +15,22 @@ import { freshCode, wrongCode } from '../utils/totp.js';
  * POST needs its CSRF token; sign-in runs the login use case (lockout, MFA) and opens one of
  * our sessions; the account page acts through the same services as the JSON routes.
  */
+const ADMIN = { email: 'pages-admin@example.com', password: 'Admin-Passw0rd-Pages' };
+
 describe('hosted pages', () => {
   let t: TestApp;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   before(async () => {
     smtp = await startSmtp();
-    t = await startTestApp({ env: { SMTP_URL: smtp.url, MAX_LOGIN_ATTEMPTS: '5' } });
+    t = await startTestApp({
+      env: {
+        SMTP_URL: smtp.url,
+        MAX_LOGIN_ATTEMPTS: '5',
+        MFA_REQUIRED_ROLES: 'admin',
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      },
+    });
   });
   after(async () => {
     await t.close();
@@ -313,6 +323,19 @@ describe('hosted pages', () => {
     const account = await client.get('/account');
     assert.match(account.html, /id="password-code"/, 'the password change now asks for a code');
     assert.doesNotMatch(account.html, new RegExp(codes[0]), 'the codes are not shown again');
+  });
+
+  it('holds a role of MFA_REQUIRED_ROLES to enrolment on the account page, as the API does', async () => {
+    const client = new PageClient(t.url);
+    assert.equal((await signInPage(client, ADMIN.email, ADMIN.password)).status, 303);
+    const account = await client.get('/account');
+    assert.equal(account.status, 200);
+    assert.match(account.html, /Your role requires two-step verification/);
+    const profile = await client.post('/account/profile', { name: 'Renamed Admin' });
+    assert.equal(profile.status, 403);
+    assert.match(profile.html, /requires two-step verification/);
+    const setup = await client.post('/account/mfa/setup', {});
+    assert.equal(setup.status, 200, 'enrolment stays open');
   });
 
   it('renders a display name with markup escaped (XSS probe) and edits the profile through the users service', async () => {

@@ -21,6 +21,8 @@ import { ACCOUNT_SIGN_IN_PATH } from '../page-session/page-user.guard.js';
 import type { Page, PageAnswer, PageError } from '../rendering/page.js';
 import { pageMessageOf, passwordPolicyErrors, passwordPolicyHint } from '../rendering/page-messages.policy.js';
 
+const ENROL_FIRST = 'Your role requires two-step verification: set it up below before anything else.';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Refusals of the password change shown on the account page, by code, with the field they concern. */
@@ -62,7 +64,7 @@ export class AccountPages {
       status: state.status ?? 200,
       template: 'account',
       title: 'Your account',
-      notice: state.notice,
+      notice: state.notice ?? (this.mustEnrol(current) ? ENROL_FIRST : undefined),
       errors: state.errors,
       data: {
         user: {
@@ -86,6 +88,7 @@ export class AccountPages {
     current: PageUser,
     form: ProfileFormDto,
   ): Promise<Page> {
+    this.assertEnrolled(current);
     const username = form.username?.trim();
     const dto = plainToInstance(UpdateProfileRequestDto, {
       name: form.name,
@@ -150,6 +153,7 @@ export class AccountPages {
     form: ChangePasswordFormDto,
     meta: RequestMeta,
   ): Promise<Page> {
+    this.assertEnrolled(current);
     const code = form.code?.trim();
     try {
       await this.passwords.change(
@@ -243,10 +247,23 @@ export class AccountPages {
 
   /** As POST /auth/email/resend: a new link to the current address (older links stop working). */
   async resendVerification(request: FastifyRequest, reply: FastifyReply, current: PageUser): Promise<Page> {
+    this.assertEnrolled(current);
     await this.verification.sendVerification(current.principal);
     return this.overview(request, reply, current, {
       notice: `A new verification link is on its way to ${current.user.email}.`,
     });
+  }
+
+  /**
+   * MFA_REQUIRED_ROLES, as the API's enrolment guard: until a second factor is confirmed,
+   * only the page itself, MFA setup, sessions and sign-out (USER_1402, a page).
+   */
+  private mustEnrol(current: PageUser): boolean {
+    return !current.user.mfaEnabled && this.config.mfa.requiredRoles.includes(current.user.role);
+  }
+
+  private assertEnrolled(current: PageUser): void {
+    if (this.mustEnrol(current)) throw new AppException('USER_1402');
   }
 
   /** Ends this session (as POST /auth/logout) and drops the cookie. */

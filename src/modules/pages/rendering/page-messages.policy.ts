@@ -18,6 +18,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   USER_1106: 'Choose a password you have not used recently.',
   USER_1201: 'That session is not one of yours, or it has already ended.',
   USER_1401: 'That code is not right. Check the app and try again.',
+  USER_1402: 'Your role requires two-step verification: set it up on your account page first.',
   USER_1403: 'Two-step verification is already on.',
   USER_1404: 'Set up two-step verification first.',
   COMMON_1000: 'The form was incomplete or not valid.',
