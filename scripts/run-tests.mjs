@@ -1,7 +1,7 @@
 // Runs every test file with node's test runner against the services run.sh provides:
 // migrations are applied once into a template database that each test file clones.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -30,14 +30,15 @@ async function prepareTemplate() {
   console.log(`template ${TEMPLATE}: ${applied.length} migrations applied`);
 }
 
-function findTests(dir, out = []) {
+function findFiles(dir, pattern, out = []) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) findTests(path, out);
-    else if (/\.(spec|int-spec|e2e-spec)\.js$/.test(name)) out.push(path);
+    if (statSync(path).isDirectory()) findFiles(path, pattern, out);
+    else if (pattern.test(name)) out.push(path);
   }
   return out;
 }
+const findTests = (dir) => findFiles(dir, /\.(spec|int-spec|e2e-spec)\.js$/);
 
 await prepareTemplate();
 const filter = process.argv.slice(2);
@@ -49,4 +50,10 @@ const result = spawnSync(
   ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=300000', ...files],
   { stdio: 'inherit', env: { ...process.env, TEST_TEMPLATE_DB: TEMPLATE, NODE_ENV: 'test' } },
 );
+// The browser tests keep a screenshot of every page they visit (test/utils/browser.ts).
+const shots = join(root, 'test-results', 'screenshots');
+if (existsSync(shots)) {
+  const pngs = findFiles(shots, /\.png$/);
+  if (pngs.length > 0) console.log(`screenshots: ${pngs.length} in ${shots}`);
+}
 process.exit(result.status ?? 1);

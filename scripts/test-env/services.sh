@@ -3,10 +3,10 @@
 # 127.0.0.1 for tests, each living in a directory of its own. run.sh drives it;
 # it can also be used by hand.
 #
-#   services.sh install postgres|redis|java...
+#   services.sh install postgres|redis|java|chromium...
 #       apt-get install what is missing (postgresql, redis-server,
-#       openjdk-17-jre-headless + maven); runs `apt-get update` first. Needs
-#       root or password-less sudo.
+#       openjdk-17-jre-headless + maven, chromium + fonts-liberation); runs
+#       `apt-get update` first. Needs root or password-less sudo.
 #   services.sh start postgres DIR
 #       initdb a new cluster in DIR (run as the `postgres` OS user when we are
 #       root), listen_addresses=127.0.0.1 on a free port, unix socket in DIR,
@@ -132,6 +132,11 @@ install() {
     case $what in
       postgres) pg_bin >/dev/null || pkgs+=(postgresql) ;;
       redis) redis_bin >/dev/null || pkgs+=(redis-server) ;;
+      chromium)
+        # The browser of the OpenID Connect browser tests (scripts/relying-parties/tools.sh),
+        # with a font so that screenshots show text.
+        command -v chromium >/dev/null 2>&1 || pkgs+=(chromium fonts-liberation)
+        ;;
       java)
         command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jre-headless)
         command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
