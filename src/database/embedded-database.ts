@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepSessionOrder } from './pglite-session-order.js';
 
 /**
  * PostgreSQL settings for PGlite, on top of its own start parameters. Postgres touches its
@@ -31,6 +32,7 @@ export class EmbeddedDatabase {
     mkdirSync(dir, { recursive: true });
     const db = await PGlite.create({ dataDir: dir, startParams: [...PGlite.defaultStartParams, ...SETTINGS] });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+    keepSessionOrder(server, db);
     await server.start();
     const address = server.getServerConn();
     const port = address.split(':').pop();

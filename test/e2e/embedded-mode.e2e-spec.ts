@@ -44,6 +44,45 @@ describe('embedded mode (nothing configured)', () => {
     assert.equal(await second.exited, 0, second.output());
   });
 
+  it('answers concurrent requests each with its own data (several pool connections share PGlite)', async () => {
+    // The per-client budgets would answer 429 to one client's eight sign-ups: this is about the database.
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' };
+    const run = await spawnService(env);
+    try {
+      await run.ready();
+      const ids = Array.from({ length: 8 }, () => newIdentity());
+      const registered = await Promise.all(
+        ids.map((id) => http(run.url, 'POST', '/api/v1/auth/register', { body: id })),
+      );
+      assert.deepEqual(
+        registered.map((r) => r.status),
+        ids.map(() => 201),
+      );
+      const logins = await Promise.all(
+        ids.map((id) =>
+          http(run.url, 'POST', '/api/v1/auth/login', { body: { email: id.email, password: id.password } }),
+        ),
+      );
+      assert.deepEqual(
+        logins.map((r) => r.status),
+        ids.map(() => 200),
+      );
+      for (let round = 0; round < 3; round++) {
+        const reads = await Promise.all(
+          logins.map((login) => http(run.url, 'GET', '/api/v1/users/me', { token: login.body.access_token })),
+        );
+        assert.deepEqual(
+          reads.map((r) => r.body.email),
+          ids.map((id) => id.email),
+          'every caller reads its own row',
+        );
+      }
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    assert.equal(await run.exited, 0, run.output());
+  });
+
   it('refuses to start in production without the database, Redis and keys, naming them', async () => {
     const run = await spawnService({ NODE_ENV: 'production', DATA_DIR: dataDir });
     const code = await run.exited;

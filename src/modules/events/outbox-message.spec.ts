@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { relayBackoffMs, toKafkaMessage, type PendingOutboxRow } from './outbox-message.js';
+import { EVENT_VERSION } from './user-events.js';
 
 const row: PendingOutboxRow = {
   id: '42',
@@ -12,14 +13,15 @@ const row: PendingOutboxRow = {
 };
 
 describe('outbox message', () => {
-  it('keys by user id and wraps the payload in the 1.0.0 envelope with routing headers', () => {
+  it('keys by user id and wraps the payload in the 1.x envelope with routing headers', () => {
+    assert.match(EVENT_VERSION, /^1\.\d+\.\d+$/, 'a 1.x envelope');
     const message = toKafkaMessage(row);
     assert.equal(message.key, row.aggregateId);
-    assert.deepEqual(message.headers, { event_type: 'user.updated', version: '1.1.0', event_id: row.eventId });
+    assert.deepEqual(message.headers, { event_type: 'user.updated', version: EVENT_VERSION, event_id: row.eventId });
     assert.deepEqual(JSON.parse(message.value), {
       event_id: row.eventId,
       event_type: 'user.updated',
-      version: '1.1.0',
+      version: EVENT_VERSION,
       occurred_at: '2026-01-02T03:04:05.678Z',
       producer: 'user-service',
       data: row.payload,
