@@ -268,7 +268,12 @@ describe('hosted pages', () => {
     const out = await page.post('/account/signout', {});
     assert.equal(out.status, 303);
     assert.equal(page.cookies.get('us_page_session'), undefined);
-    const left = await http(t.url, 'GET', '/api/v1/sessions', { token: who.access });
+    // (A fresh API login: this test opened more sessions than MAX_SESSIONS_PER_USER, the oldest went.)
+    const fresh = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: who.identity.email, password: who.identity.password },
+    });
+    const left = await http(t.url, 'GET', '/api/v1/sessions', { token: fresh.body.access_token });
+    assert.equal(left.status, 200, JSON.stringify(left.body));
     assert.ok(!(left.body as { id: string }[]).some((s) => s.id === pageSession), 'our session ended');
     assert.match((await follow(page, out)).html, /id="signin-form"/);
   });
