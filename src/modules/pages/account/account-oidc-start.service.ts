@@ -9,7 +9,7 @@ import { PageRenderer } from '../rendering/page-renderer.service.js';
 /** The first-party client of the account page (created at start by the oidc module). */
 export const ACCOUNT_CLIENT_ID = 'account';
 /** Where the provider sends the account page's authorization code back. */
-export const ACCOUNT_CALLBACK_PATH = '/account/callback';
+const ACCOUNT_CALLBACK_PATH = '/account/callback';
 /** How long a started sign-in (its state and PKCE verifier) may take: the provider's interaction lifetime. */
 const AUTH_COOKIE_SECONDS = 600;
 
