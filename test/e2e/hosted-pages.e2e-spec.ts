@@ -213,6 +213,16 @@ describe('hosted pages', () => {
 
   it('redeems the account client’s code server-side once, for this browser’s state only, and signs out', async () => {
     const who = await registerAndLogin(t.url);
+    // The old form's POST signs nobody in while the provider runs: it sends the browser to /oidc/auth.
+    const oldForm = new PageClient(t.url);
+    await startSignIn(oldForm);
+    const posted = await oldForm.post('/account/signin', {
+      identifier: who.identity.email,
+      password: who.identity.password,
+    });
+    assert.equal(posted.status, 303);
+    assert.ok(posted.location?.startsWith(`${t.url}/oidc/auth?client_id=account&`), String(posted.location));
+    assert.equal(oldForm.cookies.get('us_page_session'), undefined);
     // A wrong state (a callback this browser did not start): refused; the state cookie is spent.
     const forged = new PageClient(t.url);
     const forgedUrl = new URL(await codeUpToCallback(forged, who));
@@ -600,5 +610,34 @@ describe('hosted pages', () => {
     });
     assert.equal(api.status, 415);
     assert.equal(api.body.error_code, 'COMMON_1415');
+  });
+});
+
+describe('hosted pages without the OpenID provider (HS256 keys)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ env: { JWT_ALGORITHM: 'HS256', JWT_SECRET: 'hs256-test-secret-'.padEnd(48, 'x') } });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('keeps the page’s own sign-in form; there is no callback', async () => {
+    const who = await registerAndLogin(t.url);
+    const client = new PageClient(t.url);
+    const account = await client.get('/account');
+    assert.equal(account.status, 303);
+    assert.equal(account.location, '/account/signin');
+    const form = await client.get('/account/signin');
+    assert.equal(form.status, 200);
+    assert.equal(actionOf(form.html, 'signin-form'), '/account/signin');
+    const res = await client.post('/account/signin', {
+      identifier: who.identity.email,
+      password: who.identity.password,
+    });
+    assert.equal(res.status, 303, res.html);
+    assert.equal(res.location, '/account');
+    assert.equal((await client.get('/account')).status, 200);
+    assert.equal((await client.get('/account/callback?code=x&state=y')).status, 404);
   });
 });
