@@ -103,18 +103,29 @@ describe('hosted pages in Chromium, keyboard only', () => {
     assert.equal((await login(user.identity.password)).status, 401);
   });
 
-  /** Signs `user` in to the account page with the keyboard; the page left open is /account. */
+  /**
+   * Signs `user` in to the account page with the keyboard, through the OpenID provider: /account
+   * → /oidc/auth (client `account`, PKCE) → the interaction's sign-in → /account/callback →
+   * /account. The page left open is /account.
+   */
   async function signInToAccount(user: Account, label: string): Promise<Page> {
     const page = await b.newPage();
     const from = b.problems.length;
+    const visited: string[] = [];
+    // Every navigation request, each redirect hop included.
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) visited.push(new URL(request.url()).pathname);
+    });
     await page.goto(`${app.t.url}/account`, { waitUntil: 'load' });
     await page.waitForSelector(IDENTIFIER);
+    assert.match(new URL(page.url()).pathname, /^\/oidc\/interaction\//, `the provider's sign-in, at ${page.url()}`);
     await b.screenshot(page, `${label}-sign-in`);
     b.assertNoProblems(`${label} sign-in page`, from);
     await typeInto(page, IDENTIFIER, user.identity.email);
     await typeInto(page, PASSWORD, user.identity.password);
     await submit(page, `${label}-account`);
     assert.equal(new URL(page.url()).pathname, '/account', `expected the account page, at ${page.url()}`);
+    assert.ok(visited.includes('/account/callback'), `through the callback: ${visited.join(' → ')}`);
     assert.equal(await page.$eval('#profile-email', (el) => el.textContent?.includes('@')), true);
     return page;
   }
@@ -150,5 +161,15 @@ describe('hosted pages in Chromium, keyboard only', () => {
     assert.ok((await page.$$('#recovery-codes li')).length > 0, 'no recovery codes shown');
     const me = await http(app.t.url, 'GET', '/api/v1/users/me', { token: user.access });
     assert.equal(me.body.mfa_enabled, true);
+  });
+
+  it('the account page signs out with a key press; the next visit asks for the password again', async () => {
+    const user = await registerAndLogin(app.t.url);
+    const page = await signInToAccount(user, 'signout');
+    await tabTo(page, '#signout-submit', 80);
+    await submit(page, 'signout-done');
+    await page.goto(`${app.t.url}/account`, { waitUntil: 'load' });
+    await page.waitForSelector(IDENTIFIER);
+    assert.match(new URL(page.url()).pathname, /^\/oidc\/interaction\//, `signed out, at ${page.url()}`);
   });
 });

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../utils/app.js';
+import { freePort, startTestApp, type TestApp } from '../utils/app.js';
 import { sql } from '../utils/database.js';
 import { newIdentity, registerAndLogin, type Account } from '../utils/factories.js';
 import { http } from '../utils/http.js';
-import { csrfOf, errorsOf, fieldOf, PageClient, signInPage } from '../utils/pages.js';
+import {
+  actionOf,
+  csrfOf,
+  errorsOf,
+  fieldOf,
+  follow,
+  PageClient,
+  type PageRes,
+  signInPage,
+  startSignIn,
+} from '../utils/pages.js';
 import { outboxRowsOf } from '../utils/rows.js';
 import { startSmtp, tokenFrom } from '../utils/smtp.js';
 import { freshCode, wrongCode } from '../utils/totp.js';
@@ -22,8 +32,12 @@ describe('hosted pages', () => {
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   before(async () => {
     smtp = await startSmtp();
+    // The account page signs in through the provider, whose issuer (and so its redirects) is PUBLIC_URL.
+    const port = await freePort();
     t = await startTestApp({
+      port,
       env: {
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
         SMTP_URL: smtp.url,
         MAX_LOGIN_ATTEMPTS: '5',
         MFA_REQUIRED_ROLES: 'admin',
@@ -66,13 +80,12 @@ describe('hosted pages', () => {
 
   it('renders each page with a strict CSP, no store, labels and no script; the CSS is cacheable', async () => {
     const client = new PageClient(t.url);
-    for (const path of [
-      '/account/signin',
-      '/verify-email?token=abc',
-      '/reset-password?token=abc',
-      '/forgot-password',
-    ]) {
-      const res = await client.get(path);
+    // The sign-in page is the provider's interaction (reached from /account/signin).
+    const pages: [string, PageRes][] = [['the sign-in', await startSignIn(client)]];
+    for (const path of ['/verify-email?token=abc', '/reset-password?token=abc', '/forgot-password']) {
+      pages.push([path, await client.get(path)]);
+    }
+    for (const [path, res] of pages) {
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -83,8 +96,22 @@ describe('hosted pages', () => {
     }
     const cookie = client.cookies.get('us_csrf');
     assert.ok(cookie !== undefined, 'the CSRF secret cookie is set');
-    const raw = await fetch(`${t.url}/account/signin`);
-    assert.match(raw.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Lax/);
+    // Signed out, /account/signin starts the provider's code flow: client `account`, PKCE S256, a
+    // state; the verifier and the state ride in a signed HttpOnly cookie scoped to the callback.
+    const raw = await fetch(`${t.url}/account/signin`, { redirect: 'manual' });
+    assert.equal(raw.status, 303);
+    const auth = new URL(raw.headers.get('location') ?? '');
+    assert.equal(auth.origin + auth.pathname, `${t.url}/oidc/auth`);
+    assert.equal(auth.searchParams.get('client_id'), 'account');
+    assert.equal(auth.searchParams.get('response_type'), 'code');
+    assert.equal(auth.searchParams.get('redirect_uri'), `${t.url}/account/callback`);
+    assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+    assert.match(auth.searchParams.get('code_challenge') ?? '', /^[\w-]{43}$/);
+    assert.match(auth.searchParams.get('state') ?? '', /^[\w-]{22}$/);
+    const started = raw.headers.getSetCookie().find((c) => c.startsWith('us_account_auth='));
+    assert.match(started ?? '', /Path=\/account\/callback/);
+    assert.match(started ?? '', /HttpOnly; SameSite=Lax/);
+    assert.doesNotMatch(decodeURIComponent(started ?? ''), new RegExp(auth.searchParams.get('code_challenge') ?? 'x'));
     const css = await fetch(`${t.url}/pages/assets/site.css`);
     assert.equal(css.status, 200);
     assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
@@ -96,7 +123,7 @@ describe('hosted pages', () => {
     // Signed out, the account page sends the browser to the sign-in page.
     const account = await new PageClient(t.url).get('/account');
     assert.equal(account.status, 303);
-    assert.equal(account.location, '/account/signin');
+    assert.ok(account.location?.startsWith(`${t.url}/oidc/auth?client_id=account&`), String(account.location));
   });
 
   it('refuses a form POST without its CSRF token, with a wrong one or with another browser’s: 403, nothing done', async () => {
@@ -104,18 +131,18 @@ describe('hosted pages', () => {
     const before = await sql(t.databaseUrl, 'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [who.id]);
     const creds = { identifier: who.identity.email, password: who.identity.password };
     const client = new PageClient(t.url);
-    await client.get('/account/signin');
+    const action = actionOf((await startSignIn(client)).html, 'signin-form');
     const other = new PageClient(t.url);
-    await other.get('/account/signin');
+    await startSignIn(other);
     for (const csrf of [null, 'forged-token', csrfOf(other.last)]) {
-      const res = await client.post('/account/signin', creds, csrf);
+      const res = await client.post(action, creds, csrf);
       assert.equal(res.status, 403, String(csrf));
       assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
       assert.match(res.html, /The form expired or did not come from this site/);
       assert.equal(client.cookies.get('us_page_session'), undefined);
     }
     // No cookie at all (a cross-site form without SameSite cookies) is refused too.
-    const bare = await fetch(`${t.url}/account/signin`, {
+    const bare = await fetch(`${t.url}${action}`, {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -161,6 +188,106 @@ describe('hosted pages', () => {
     assert.equal((await byName.get('/account/signin')).location, '/account');
   });
 
+  /** Signs in at the provider and follows its redirects up to (not into) /account/callback; the callback URL. */
+  const upToCallback = async (client: PageClient, res: PageRes): Promise<string> => {
+    let current = res;
+    for (let hops = 0; !(current.location ?? '').startsWith(`${t.url}/account/callback?`); hops += 1) {
+      assert.ok(hops < 10 && current.status === 303, `${current.status} ${current.location} ${current.html}`);
+      current = await client.get(current.location ?? '');
+    }
+    return current.location ?? '';
+  };
+  const codeUpToCallback = async (client: PageClient, who: Account): Promise<string> => {
+    const page = await startSignIn(client);
+    const posted = await client.post(actionOf(page.html, 'signin-form'), {
+      identifier: who.identity.email,
+      password: who.identity.password,
+    });
+    return upToCallback(client, posted);
+  };
+  const assertRefused = (res: PageRes, client: PageClient): void => {
+    assert.equal(res.status, 400, res.html);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(client.cookies.get('us_page_session'), undefined, 'no page session');
+  };
+
+  it('redeems the account client’s code server-side once, for this browser’s state only, and signs out', async () => {
+    const who = await registerAndLogin(t.url);
+    // The old form's POST signs nobody in while the provider runs: it sends the browser to /oidc/auth.
+    const oldForm = new PageClient(t.url);
+    await startSignIn(oldForm);
+    const posted = await oldForm.post('/account/signin', {
+      identifier: who.identity.email,
+      password: who.identity.password,
+    });
+    assert.equal(posted.status, 303);
+    assert.ok(posted.location?.startsWith(`${t.url}/oidc/auth?client_id=account&`), String(posted.location));
+    assert.equal(oldForm.cookies.get('us_page_session'), undefined);
+    // A wrong state (a callback this browser did not start): refused; the state cookie is spent.
+    const forged = new PageClient(t.url);
+    const forgedUrl = new URL(await codeUpToCallback(forged, who));
+    forgedUrl.searchParams.set('state', 'not-the-state-of-this-browser');
+    assertRefused(await forged.get(forgedUrl.pathname + forgedUrl.search), forged);
+    // No state cookie at all (another browser replaying the URL): refused.
+    const stranger = new PageClient(t.url);
+    const strangerUrl = await codeUpToCallback(new PageClient(t.url), who);
+    assertRefused(await stranger.get(strangerUrl), stranger);
+    // No code, or a made-up one, with the right state: refused.
+    const noCode = new PageClient(t.url);
+    const noCodeUrl = new URL(await codeUpToCallback(noCode, who));
+    noCodeUrl.searchParams.set('code', 'made-up-code');
+    assertRefused(await noCode.get(noCodeUrl.pathname + noCodeUrl.search), noCode);
+
+    // The right state and code: one of our sessions, the page session, the account page.
+    const client = new PageClient(t.url);
+    const callback = await codeUpToCallback(client, who);
+    const started = client.cookies.get('us_account_auth');
+    assert.ok(started !== undefined);
+    const done = await client.get(callback);
+    assert.equal(done.status, 303, done.html);
+    assert.equal(done.location, '/account');
+    assert.equal(client.cookies.get('us_account_auth'), undefined, 'the state cookie is spent');
+    const sessionId = pageSessionIdOf(client);
+    const sessions = await http(t.url, 'GET', '/api/v1/sessions', { token: who.access });
+    assert.ok((sessions.body as { id: string }[]).some((s) => s.id === sessionId));
+    assert.equal((await client.get('/account')).status, 200);
+
+    // The same code again, even with the state cookie put back (a stolen URL and cookie): refused.
+    const replay = new PageClient(t.url);
+    replay.cookies.set('us_account_auth', started);
+    assertRefused(await replay.get(callback), replay);
+
+    // A code given to another client (same redirect URI, same PKCE verifier and state): refused.
+    await sql(
+      t.databaseUrl,
+      `INSERT INTO oauth_clients (client_id, name, redirect_uris, grant_types, scopes, first_party, token_endpoint_auth_method)
+       SELECT 'pages-other', 'Other', redirect_uris, grant_types, scopes, true, 'none' FROM oauth_clients WHERE client_id = 'account'
+       ON CONFLICT DO NOTHING`,
+    );
+    client.cookies.delete('us_page_session');
+    const restart = await client.get('/account/signin');
+    const auth = new URL(restart.location ?? '');
+    auth.searchParams.set('client_id', 'pages-other');
+    const otherCallback = await upToCallback(client, await client.get(auth.pathname + auth.search));
+    assertRefused(await client.get(otherCallback), client);
+
+    // Sign-out from the account page ends our session; the next visit asks for the password again.
+    const page = await signedIn(who);
+    const pageSession = pageSessionIdOf(page);
+    await page.get('/account');
+    const out = await page.post('/account/signout', {});
+    assert.equal(out.status, 303);
+    assert.equal(page.cookies.get('us_page_session'), undefined);
+    // (A fresh API login: this test opened more sessions than MAX_SESSIONS_PER_USER, the oldest went.)
+    const fresh = await http(t.url, 'POST', '/api/v1/auth/login', {
+      body: { email: who.identity.email, password: who.identity.password },
+    });
+    const left = await http(t.url, 'GET', '/api/v1/sessions', { token: fresh.body.access_token });
+    assert.equal(left.status, 200, JSON.stringify(left.body));
+    assert.ok(!(left.body as { id: string }[]).some((s) => s.id === pageSession), 'our session ended');
+    assert.match((await follow(page, out)).html, /id="signin-form"/);
+  });
+
   it('answers an unknown account and a wrong password alike; the fifth failure locks, as the API does', async () => {
     const who = await registerAndLogin(t.url);
     const client = new PageClient(t.url);
@@ -197,33 +324,42 @@ describe('hosted pages', () => {
     assertAccessible(first.html);
     assert.equal(client.cookies.get('us_page_session'), undefined, 'no session before the second factor');
     const mfaToken = fieldOf(first.html, 'mfa_token');
-    const bad = await client.post('/account/signin/second-factor', {
+    const secondFactor = actionOf(first.html, 'second-factor-form');
+    const bad = await client.post(secondFactor, {
       mfa_token: mfaToken,
       code: wrongCode(setup.body.secret),
     });
     assert.equal(bad.status, 401);
     assert.match(errorsOf(bad.html)[0] ?? '', /code is not right/);
-    const empty = await client.post('/account/signin/second-factor', {
+    const empty = await client.post(secondFactor, {
       mfa_token: mfaToken,
       code: '',
       recovery_code: '',
     });
     assert.equal(empty.status, 400);
-    const good = await client.post('/account/signin/second-factor', {
-      mfa_token: mfaToken,
-      code: freshCode(setup.body.secret),
-    });
+    const good = await follow(
+      client,
+      await client.post(secondFactor, {
+        mfa_token: mfaToken,
+        code: freshCode(setup.body.secret),
+      }),
+    );
     assert.equal(good.status, 303, good.html);
+    assert.equal(good.location, '/account');
     assert.equal((await client.get('/account')).status, 200);
     // A recovery code works as the second factor too.
     const other = new PageClient(t.url);
     const step = await signInPage(other, who.identity.email, who.identity.password);
-    const recovery = await other.post('/account/signin/second-factor', {
-      mfa_token: fieldOf(step.html, 'mfa_token'),
-      code: '',
-      recovery_code: (confirm.body.recovery_codes as string[])[0],
-    });
+    const recovery = await follow(
+      other,
+      await other.post(actionOf(step.html, 'second-factor-form'), {
+        mfa_token: fieldOf(step.html, 'mfa_token'),
+        code: '',
+        recovery_code: (confirm.body.recovery_codes as string[])[0],
+      }),
+    );
     assert.equal(recovery.status, 303);
+    assert.equal(recovery.location, '/account');
   });
 
   it('revokes a session from the account page; a session revoked elsewhere signs the page out', async () => {
@@ -255,7 +391,9 @@ describe('hosted pages', () => {
     assert.equal(del.status, 204);
     const after = await client.get('/account');
     assert.equal(after.status, 303);
-    assert.equal(after.location, '/account/signin');
+    assert.ok(after.location?.startsWith(`${t.url}/oidc/auth?`), String(after.location));
+    // ...and signing in again through the provider asks for the password (its session is unbound).
+    assert.match((await follow(client, after)).html, /id="signin-form"/);
   });
 
   it('changes the password: policy errors shown, other sessions end, this one stays', async () => {
@@ -449,22 +587,22 @@ describe('hosted pages', () => {
 
   it('refuses huge, repeated-field and non-form bodies with a 4xx, never a 500; the JSON API still refuses forms', async () => {
     const client = new PageClient(t.url);
-    await client.get('/account/signin');
+    const signIn = actionOf((await startSignIn(client)).html, 'signin-form');
     const token = csrfOf(client.last);
-    const large = await client.postRaw('/account/signin', `_csrf=${token}&identifier=${'a'.repeat(10_000)}&password=x`);
+    const large = await client.postRaw(signIn, `_csrf=${token}&identifier=${'a'.repeat(10_000)}&password=x`);
     assert.equal(large.status, 413);
     assert.match(large.headers.get('content-type') ?? '', /^text\/html/);
-    const huge = await client.postRaw('/account/signin', `_csrf=${token}&identifier=${'a'.repeat(200_000)}`);
+    const huge = await client.postRaw(signIn, `_csrf=${token}&identifier=${'a'.repeat(200_000)}`);
     assert.equal(huge.status, 413);
-    const repeated = await client.postRaw('/account/signin', `_csrf=${token}&identifier=a&identifier=b&password=x`);
+    const repeated = await client.postRaw(signIn, `_csrf=${token}&identifier=a&identifier=b&password=x`);
     assert.equal(repeated.status, 400);
     assert.match(repeated.headers.get('content-type') ?? '', /^text\/html/);
-    const unknownField = await client.post('/account/signin', { identifier: 'a', password: 'b', is_admin: 'true' });
+    const unknownField = await client.post(signIn, { identifier: 'a', password: 'b', is_admin: 'true' });
     assert.equal(unknownField.status, 400);
     assert.match(unknownField.headers.get('content-type') ?? '', /^text\/html/);
-    const proto = await client.postRaw('/account/signin', `_csrf=${token}&__proto__=x&identifier=a&password=b`);
+    const proto = await client.postRaw(signIn, `_csrf=${token}&__proto__=x&identifier=a&password=b`);
     assert.ok(proto.status >= 400 && proto.status < 500, String(proto.status));
-    const json = await client.postRaw('/account/signin', '{"identifier":"a"}', 'application/json');
+    const json = await client.postRaw(signIn, '{"identifier":"a"}', 'application/json');
     assert.ok(json.status >= 400 && json.status < 500, String(json.status));
     const api = await http(t.url, 'POST', '/api/v1/auth/login', {
       raw: 'email=a@b.co&password=x',
@@ -472,5 +610,34 @@ describe('hosted pages', () => {
     });
     assert.equal(api.status, 415);
     assert.equal(api.body.error_code, 'COMMON_1415');
+  });
+});
+
+describe('hosted pages without the OpenID provider (HS256 keys)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ env: { JWT_ALGORITHM: 'HS256', JWT_SECRET: 'hs256-test-secret-'.padEnd(48, 'x') } });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('keeps the page’s own sign-in form; there is no callback', async () => {
+    const who = await registerAndLogin(t.url);
+    const client = new PageClient(t.url);
+    const account = await client.get('/account');
+    assert.equal(account.status, 303);
+    assert.equal(account.location, '/account/signin');
+    const form = await client.get('/account/signin');
+    assert.equal(form.status, 200);
+    assert.equal(actionOf(form.html, 'signin-form'), '/account/signin');
+    const res = await client.post('/account/signin', {
+      identifier: who.identity.email,
+      password: who.identity.password,
+    });
+    assert.equal(res.status, 303, res.html);
+    assert.equal(res.location, '/account');
+    assert.equal((await client.get('/account')).status, 200);
+    assert.equal((await client.get('/account/callback?code=x&state=y')).status, 404);
   });
 });

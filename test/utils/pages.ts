@@ -42,6 +42,9 @@ export class PageClient {
     body: string | undefined,
     headers: Record<string, string>,
   ): Promise<PageRes> {
+    // The provider answers absolute URLs (its issuer is PUBLIC_URL, the listener in these tests).
+    if (path.startsWith(this.base)) path = path.slice(this.base.length);
+    if (!path.startsWith('/')) throw new Error(`not this site: ${path}`);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await fetch(this.base + path, {
       method,
@@ -87,8 +90,40 @@ export function errorsOf(html: string): string[] {
   return [...summary.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
 }
 
-/** Signs a page client in through the hosted form; returns the 303's location. */
+/** A form's action by the form's id. */
+export function actionOf(html: string, formId: string): string {
+  const match = new RegExp(`<form [^>]*action="([^"]+)"[^>]*id="${formId}"`).exec(html);
+  if (match === null) throw new Error(`no form #${formId} on the page`);
+  return match[1].replaceAll('&#x2F;', '/').replaceAll('&#47;', '/').replaceAll('&amp;', '&');
+}
+
+/** Follows 303s (the provider's and ours) until a page answers or the browser is sent to `/account`. */
+export async function follow(client: PageClient, res: PageRes): Promise<PageRes> {
+  let current = res;
+  for (let hops = 0; current.status === 303 && current.location !== '/account'; hops += 1) {
+    if (hops > 10 || current.location === null) throw new Error(`redirect loop or no location: ${current.location}`);
+    current = await client.get(current.location);
+  }
+  return current;
+}
+
+/**
+ * Starts the account page's sign-in as a browser does: GET /account/signin → the provider's
+ * /oidc/auth (client `account`, PKCE) → the interaction's hosted sign-in page.
+ */
+export async function startSignIn(client: PageClient): Promise<PageRes> {
+  const page = await follow(client, await client.get('/account/signin'));
+  if (!/id="signin-form"/.test(page.html))
+    throw new Error(`no sign-in page: ${page.status} ${page.html.slice(0, 300)}`);
+  return page;
+}
+
+/**
+ * Signs a page client in through the provider (the interaction's form, then its redirects to
+ * /account/callback); answers the 303 to /account, or the page the sign-in stopped at (an
+ * error, the second factor).
+ */
 export async function signInPage(client: PageClient, identifier: string, password: string): Promise<PageRes> {
-  await client.get('/account/signin');
-  return client.post('/account/signin', { identifier, password });
+  const page = await startSignIn(client);
+  return follow(client, await client.post(actionOf(page.html, 'signin-form'), { identifier, password }));
 }

@@ -78,6 +78,15 @@ export class OidcPayloadsRepository {
     );
   }
 
+  /** Marks a model consumed; true for the one call that did it (a second, concurrent or later, gets false). */
+  async consumeOnce(db: Db, type: string, id: string): Promise<boolean> {
+    const result: [unknown[], number] = await managerOf(this.dataSource, db).query(
+      'UPDATE oidc_payloads SET consumed_at = now() WHERE type = $1 AND id = $2 AND consumed_at IS NULL RETURNING 1',
+      [type, id],
+    );
+    return result[1] === 1;
+  }
+
   async destroy(db: Db, type: string, id: string): Promise<void> {
     await managerOf(this.dataSource, db).query('DELETE FROM oidc_payloads WHERE type = $1 AND id = $2', [type, id]);
   }

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import Provider, {
   type Account,
@@ -10,6 +10,7 @@ import Provider, {
 } from 'oidc-provider';
 import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
+import { AppException } from '#src/common/errors/app.exception.js';
 import { AUTOCOMMIT } from '#src/database/transaction.js';
 import { oidcTokensIssued } from '#src/metrics/metrics.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
@@ -85,6 +86,39 @@ export class OidcProviderService implements OnModuleDestroy {
     const stored = await this.payloads.find(AUTOCOMMIT, SESSION_BINDING_MODEL, providerSessionUid);
     const sessionId = stored?.sessionId ?? null;
     return sessionId !== null && (await this.sessions.isAlive(sessionId)) ? sessionId : null;
+  }
+
+  /**
+   * Redeems an authorization code of a first-party client server-side, as the token endpoint
+   * would but with no token: the code must be this client's, for this redirect URI, match the
+   * PKCE S256 challenge, be unexpired and unused; it is consumed (once, atomically). Answers
+   * the user and our session the code's grant is bound to (still alive). Any failure: USER_1007.
+   */
+  async redeemCode(input: { code: string; clientId: string; redirectUri: string; verifier: string }): Promise<{
+    userId: string;
+    sessionId: string;
+  }> {
+    const refuse = (): never => {
+      throw new AppException('USER_1007', 'Authorization code invalid or expired');
+    };
+    const code = await this.provider.AuthorizationCode.find(input.code).catch(() => undefined);
+    if (code === undefined || code.isExpired) return refuse();
+    if (code.clientId !== input.clientId || code.redirectUri !== input.redirectUri) return refuse();
+    if (code.codeChallengeMethod !== 'S256' || typeof code.codeChallenge !== 'string') return refuse();
+    const computed = Buffer.from(createHash('sha256').update(input.verifier).digest('base64url'));
+    const expected = Buffer.from(code.codeChallenge);
+    if (computed.length !== expected.length || !timingSafeEqual(computed, expected)) return refuse();
+    if (
+      (code as { consumed?: unknown }).consumed !== undefined ||
+      !(await this.payloads.consumeOnce(AUTOCOMMIT, 'AuthorizationCode', code.jti))
+    )
+      return refuse();
+    const grantId = code.grantId;
+    const accountId = code.accountId;
+    if (typeof grantId !== 'string' || typeof accountId !== 'string') return refuse();
+    const sessionId = (await this.payloads.find(AUTOCOMMIT, GRANT_MODEL, grantId))?.sessionId ?? null;
+    if (sessionId === null || !(await this.sessions.isAlive(sessionId))) return refuse();
+    return { userId: accountId, sessionId };
   }
 
   /** Saves a grant and binds it to our session: it lives no longer than that session. */

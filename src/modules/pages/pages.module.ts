@@ -3,6 +3,7 @@ import { AuthModule } from '#src/modules/auth/auth.module.js';
 import { MfaModule } from '#src/modules/auth/mfa/mfa.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
 import { UsersModule } from '#src/modules/users/users.module.js';
+import { AccountOidcStart } from './account/account-oidc-start.service.js';
 import { AccountPages } from './account/account-pages.service.js';
 import { AccountSignIn } from './account/account-sign-in.service.js';
 import { AccountSignInController } from './account/account-sign-in.controller.js';
@@ -45,10 +46,20 @@ import { SignInFlow } from './sign-in/sign-in-flow.service.js';
     SignInFlow,
     ConsentPages,
     AccountSignIn,
+    AccountOidcStart,
     AccountPages,
     VerifyEmailPages,
     PasswordPages,
   ],
-  exports: [PageRenderer, PageExceptionFilter, CsrfService, CsrfGuard, PageSessionService, SignInFlow, ConsentPages],
+  exports: [
+    AccountOidcStart,
+    PageRenderer,
+    PageExceptionFilter,
+    CsrfService,
+    CsrfGuard,
+    PageSessionService,
+    SignInFlow,
+    ConsentPages,
+  ],
 })
 export class PagesModule {}

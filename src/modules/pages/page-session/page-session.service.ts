@@ -26,8 +26,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * holds no token and no expiry of its own: every request asks SessionsService whether the
  * session is alive (one Redis GET), so a session ended anywhere (DELETE /sessions/{id},
  * logout-all, a password change, deactivation) signs the page out at once. How the session
- * was opened is not its business: today the pages' own sign-in form, later the OpenID
- * provider's code flow with the first-party `account` client (call `establish` there).
+ * was opened is not its business: the OpenID provider's code flow with the first-party
+ * `account` client (/account/callback), or the pages' own form without the provider (HS256).
  */
 @Injectable()
 export class PageSessionService {
