@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
+import { TEST_COOKIE_SECRET, TEST_DATA_KEYS, TEST_EC_KEY, testPrefix } from '../utils/app.js';
 import { createTestDatabase } from '../utils/database.js';
 import { newIdentity } from '../utils/factories.js';
 import { type ServiceProcess, spawnService } from '../utils/service-process.js';
@@ -105,6 +105,7 @@ describe('WORKERS=2: two processes on one port, every guarantee shared', () => {
       REDIS_KEY_PREFIX: testPrefix(),
       JWT_PRIVATE_KEY: TEST_EC_KEY,
       DATA_ENCRYPTION_KEYS: TEST_DATA_KEYS,
+      COOKIE_SECRET: TEST_COOKIE_SECRET,
       ARGON2_MEMORY_KIB: '19456',
       MAX_LOGIN_ATTEMPTS: String(MAX_LOGIN_ATTEMPTS),
       RATE_LIMIT_LOGIN_PER_MINUTE: String(LOGIN_PER_MINUTE),

@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   // The OpenID provider (docs/decisions.md, "OpenID Connect provider (issue 17)").
   OAUTH_1001: { status: 404, message: 'OAuth client not found' },
   OAUTH_1002: { status: 409, message: 'OAuth client id taken' },
-  OAUTH_1003: { status: 400, message: 'OAuth client is public: it has no secret' },
+  OAUTH_1003: { status: 409, message: 'OAuth client is public: it has no secret' },
   OAUTH_1004: { status: 400, message: 'Sign-in interaction unknown or expired' },
   COMMON_1000: { status: 400, message: 'Validation failed' },
   COMMON_1001: { status: 401, message: 'Authentication required' },

@@ -35,7 +35,7 @@ export class RegisterOAuthClientRequestDto {
   @Matches(NO_CONTROL_CHARS)
   name!: string;
 
-  @ApiProperty({ type: [String], description: 'Exact redirect URIs (code flow)', maxItems: 10 })
+  @ApiProperty({ type: [String], description: 'Exact redirect URIs (code flow)', maxItems: 10, uniqueItems: true })
   @IsArray()
   @ArrayMaxSize(10)
   @ArrayUnique()
@@ -44,7 +44,7 @@ export class RegisterOAuthClientRequestDto {
   @Matches(URL_PATTERN, { each: true })
   redirect_uris!: string[];
 
-  @ApiPropertyOptional({ type: [String], maxItems: 10 })
+  @ApiPropertyOptional({ type: [String], maxItems: 10, uniqueItems: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -54,7 +54,12 @@ export class RegisterOAuthClientRequestDto {
   @Matches(URL_PATTERN, { each: true })
   post_logout_redirect_uris?: string[];
 
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...CLIENT_GRANT_TYPES] } })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: [...CLIENT_GRANT_TYPES] },
+    minItems: 1,
+    uniqueItems: true,
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -66,6 +71,7 @@ export class RegisterOAuthClientRequestDto {
     description:
       'Scopes it may ask for (openid, profile, email, offline_access, and API scopes for client_credentials)',
     maxItems: 30,
+    uniqueItems: true,
   })
   @IsOptional()
   @IsArray()
