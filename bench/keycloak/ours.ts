@@ -31,6 +31,7 @@ export class OurService implements Contender {
     .privateKey.export({ type: 'pkcs8', format: 'pem' })
     .toString();
   private readonly dataKey = `bench:${randomBytes(32).toString('base64')}`;
+  private readonly cookieSecret = randomBytes(32).toString('base64url');
   private readonly redisPrefix = `kcbench${randomBytes(3).toString('hex')}:`;
   private child: ReturnType<typeof spawn> | undefined;
   base = '';
@@ -75,6 +76,7 @@ export class OurService implements Contender {
           REDIS_URL: this.redisUrl,
           REDIS_KEY_PREFIX: this.redisPrefix,
           DATA_ENCRYPTION_KEYS: this.dataKey,
+          COOKIE_SECRET: this.cookieSecret,
           JWT_PRIVATE_KEY: this.jwtKey,
           RATE_LIMIT_ENABLED: 'false',
           MAX_LOGIN_ATTEMPTS: '1000',
