@@ -11,6 +11,54 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 export const PASSWORD = 'Bench-Passw0rd-1';
 export const V8_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
+/** The secrets production mode requires; a service restarted on the same data must keep them. */
+export interface BenchSecrets {
+  dataKey: string;
+  cookieSecret: string;
+  jwtPrivateKey: string;
+}
+
+export function newBenchSecrets(): BenchSecrets {
+  return {
+    dataKey: `bench:${randomBytes(32).toString('base64')}`,
+    cookieSecret: randomBytes(32).toString('base64url'),
+    jwtPrivateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+  };
+}
+
+/**
+ * The environment of the service under load, shared by every bench that starts it: production
+ * mode on the given database and Redis, limits that would refuse a load test's traffic off.
+ */
+export function benchServiceEnv(s: {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  secrets: BenchSecrets;
+}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(s.port),
+    // Any free port: parallel runs must not collide on the default 9464.
+    METRICS_PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    REDIS_KEY_PREFIX: s.redisPrefix,
+    DATA_ENCRYPTION_KEYS: s.secrets.dataKey,
+    COOKIE_SECRET: s.secrets.cookieSecret,
+    JWT_PRIVATE_KEY: s.secrets.jwtPrivateKey,
+    RATE_LIMIT_ENABLED: 'false',
+    MAX_LOGIN_ATTEMPTS: '1000',
+    MAX_SESSIONS_PER_USER: '1000',
+  };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -100,25 +148,14 @@ export async function startService(
     [...V8_FLAGS, ...(options.nodeFlags ?? []), ...bootstrap, options.main ?? `${ROOT}dist/src/main.js`],
     {
       env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        // Any free port: parallel runs must not collide on the default 9464.
-        METRICS_PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: dbUrl.toString(),
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+        ...benchServiceEnv({
+          port,
+          databaseUrl: dbUrl.toString(),
+          redisUrl,
+          redisPrefix: `bench${randomBytes(3).toString('hex')}:`,
+          secrets: newBenchSecrets(),
+        }),
         ...(process.env.TEST_KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS } : {}),
-        DATA_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-        COOKIE_SECRET: randomBytes(32).toString('base64url'),
-        JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        RATE_LIMIT_ENABLED: 'false',
-        MAX_LOGIN_ATTEMPTS: '1000',
-        MAX_SESSIONS_PER_USER: '1000',
         UV_THREADPOOL_SIZE: threadpool,
         ...argon2,
         ...otel,

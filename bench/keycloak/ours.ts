@@ -5,14 +5,16 @@
  * data can be timed, and with the argon2 cost given per start.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type autocannon from 'autocannon';
 import pg from 'pg';
 import {
+  benchServiceEnv,
   freePort,
   loginRequest,
   meRequest,
+  newBenchSecrets,
   PASSWORD,
   post,
   refreshRequest,
@@ -27,11 +29,8 @@ import type { Argon2Cost, Contender, Tokens } from './types.js';
 export class OurService implements Contender {
   readonly name = 'user-service';
   private readonly dbName = `user_service_kc_bench_${randomBytes(4).toString('hex')}`;
-  private readonly jwtKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString();
-  private readonly dataKey = `bench:${randomBytes(32).toString('base64')}`;
-  private readonly cookieSecret = randomBytes(32).toString('base64url');
+  // Kept across restarts: the service comes back on the same data.
+  private readonly secrets = newBenchSecrets();
   private readonly redisPrefix = `kcbench${randomBytes(3).toString('hex')}:`;
   private child: ReturnType<typeof spawn> | undefined;
   base = '';
@@ -66,21 +65,13 @@ export class OurService implements Contender {
       [...V8_FLAGS, '--import', `${ROOT}dist/src/tracing/register.js`, `${ROOT}dist/src/main.js`],
       {
         env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'warn',
-          PORT: String(port),
-          METRICS_PORT: '0',
-          HOST: '127.0.0.1',
-          DATABASE_URL: this.dbUrl(),
-          REDIS_URL: this.redisUrl,
-          REDIS_KEY_PREFIX: this.redisPrefix,
-          DATA_ENCRYPTION_KEYS: this.dataKey,
-          COOKIE_SECRET: this.cookieSecret,
-          JWT_PRIVATE_KEY: this.jwtKey,
-          RATE_LIMIT_ENABLED: 'false',
-          MAX_LOGIN_ATTEMPTS: '1000',
-          MAX_SESSIONS_PER_USER: '1000',
+          ...benchServiceEnv({
+            port,
+            databaseUrl: this.dbUrl(),
+            redisUrl: this.redisUrl,
+            redisPrefix: this.redisPrefix,
+            secrets: this.secrets,
+          }),
           UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism() + 2)),
           ARGON2_MEMORY_KIB: String(cost.memoryKib),
           ARGON2_TIME_COST: String(cost.iterations),
