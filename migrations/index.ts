@@ -6,6 +6,7 @@ import { SealedFieldsAndPasswordHistory1796083886752 } from './1796083886752-Sea
 import { Mfa1796090000000 } from './1796090000000-Mfa.js';
 import { OutboxTraceContext1796500000000 } from './1796500000000-OutboxTraceContext.js';
 import { Oidc1796600000000 } from './1796600000000-Oidc.js';
+import { SignInInOneStatement1796700000000 } from './1796700000000-SignInInOneStatement.js';
 
 /** Every migration in order. Never edit one after it is committed; add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Mfa1796090000000,
   OutboxTraceContext1796500000000,
   Oidc1796600000000,
+  SignInInOneStatement1796700000000,
 ];

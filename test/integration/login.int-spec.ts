@@ -5,6 +5,7 @@ import { AuditModule } from '#src/modules/audit/audit.module.js';
 import { LoginService } from '#src/modules/auth/login.service.js';
 import { MfaModule } from '#src/modules/auth/mfa/mfa.module.js';
 import { PasswordsModule } from '#src/modules/auth/passwords/passwords.module.js';
+import { SignInRepository } from '#src/modules/auth/sign-in.repository.js';
 import { TokenService } from '#src/modules/auth/token.service.js';
 import { LockoutModule } from '#src/modules/lockout/lockout.module.js';
 import { SessionsModule } from '#src/modules/sessions/sessions.module.js';
@@ -39,7 +40,7 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
         MfaModule,
         JwtModule.register({}),
       ],
-      providers: [LoginService, TokenService],
+      providers: [LoginService, TokenService, SignInRepository],
       env: { MAX_LOGIN_ATTEMPTS: '3' },
     });
     login = ctx.get(LoginService);
@@ -80,8 +81,13 @@ describe('LoginService (real PostgreSQL, faked edges)', () => {
     assert.equal(claims.sid, session?.id);
     assert.equal(await ctx.get(SessionsService).isAlive(session?.id ?? ''), true);
     assert.deepEqual(await historyOf(u.id), [{ success: true, reason: null, ip: meta.ip, user_agent: meta.userAgent }]);
-    const [event] = ctx.events.ofType('user.logged_in').filter((e) => e.userId === u.id);
-    assert.deepEqual(event?.data, {
+    // The sign-in writes its outbox row in its own statement (SignInRepository), not through the event port.
+    const [event] = await sql<{ payload: unknown }>(
+      ctx.databaseUrl,
+      "SELECT payload FROM outbox_events WHERE aggregate_id = $1 AND event_type = 'user.logged_in'",
+      [u.id],
+    );
+    assert.deepEqual(event?.payload, {
       user_id: u.id,
       session_id: session?.id,
       ip_address: meta.ip,

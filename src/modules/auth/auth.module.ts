@@ -19,6 +19,7 @@ import { RolesGuard } from './guards/roles.guard.js';
 import { MfaEnrollmentGuard } from './guards/mfa-enrollment.guard.js';
 import { MfaModule } from './mfa/mfa.module.js';
 import { KvThrottlerStorage } from './kv-throttler.storage.js';
+import { SignInRepository } from './sign-in.repository.js';
 import { LoginService } from './login.service.js';
 import { OneTimeTokensPersonalData } from './one-time-tokens.personal-data.js';
 import { OneTimeTokensRepository } from './one-time-tokens.repository.js';
@@ -71,6 +72,7 @@ const bucketOf = (handler: object): RateLimitBucket | undefined =>
   providers: [
     TokenService,
     LoginService,
+    SignInRepository,
     RegistrationService,
     PasswordService,
     EmailVerificationService,

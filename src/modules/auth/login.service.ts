@@ -7,7 +7,7 @@ import type { AppConfig } from '#src/config/app-config.js';
 import { AUTOCOMMIT, TransactionRunner } from '#src/database/transaction.js';
 import { failedLogins, loginAttempts, mfaSecondSteps } from '#src/metrics/metrics.js';
 import { AuditService } from '#src/modules/audit/audit.service.js';
-import { EventPublisher, userEvent } from '#src/modules/events/event-publisher.js';
+import { userEvent } from '#src/modules/events/event-publisher.js';
 import { accountSubject, identifierSubject, subjectsOf } from '#src/modules/lockout/lockout.policy.js';
 import { LockoutService } from '#src/modules/lockout/lockout.service.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
@@ -20,6 +20,7 @@ import type { LoginMfaRequestDto, MfaRequiredResponseDto } from './mfa/dto/mfa.d
 import { MFA_TOKEN_TTL_SECONDS, MfaChallengeService } from './mfa/mfa-challenge.service.js';
 import { SecondFactorService } from './mfa/second-factor.service.js';
 import { PasswordHasher } from './passwords/password-hasher.service.js';
+import { SignInRepository } from './sign-in.repository.js';
 import { TokenService } from './token.service.js';
 
 /**
@@ -79,10 +80,10 @@ export class LoginService {
     private readonly lockout: LockoutService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
-    private readonly events: EventPublisher,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly challenges: MfaChallengeService,
+    private readonly signIns: SignInRepository,
     private readonly secondFactor: SecondFactorService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -192,11 +193,10 @@ export class LoginService {
   }
 
   /**
-   * A new session: the end of every successful sign-in. The writes are three statements in
-   * the user's transaction (after its lock): the user row and the login history in one, the
-   * session and the eviction of those past the limit in one, and every event in one outbox
-   * insert. Then one round of Redis (the new session's key, the evicted ones', the user's
-   * cache entry, the cleared lockout counter).
+   * A new session: the end of every successful sign-in. Its writes are one statement
+   * (SignInRepository): the user row and login history, the session and the eviction of those
+   * past the limit, and the events. Then one round of Redis (the new session's key, the
+   * evicted ones', the user's cache entry, the cleared lockout counter).
    */
   private async open(
     user: User,
@@ -205,34 +205,26 @@ export class LoginService {
     lockoutSubject: string | null,
     context: SignInContext,
   ): Promise<SignedIn> {
-    const opened = await this.transactions.runForUser(user.id, async (tx) => {
-      // The user row first, then sessions: every transaction that touches both takes them
-      // in this order (password change, deactivation, erasure), so they cannot deadlock.
-      await this.accounts.recordLogin(tx, user.id, rehash, { ip: meta.ip, userAgent: meta.userAgent });
-      const o = await this.sessions.open(tx, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
-      const loggedIn = userEvent('user.logged_in', user.id, {
-        user_id: user.id,
-        session_id: o.session.id,
-        ip_address: meta.ip,
-        user_agent: meta.userAgent,
-        ...(context.clientId === undefined ? {} : { client_id: context.clientId }),
-      });
-      await this.events.record(
-        tx,
-        loggedIn,
-        ...(o.evicted.length > 0 ? [this.sessions.logoutEvent(user.id, o.evicted, 'session_limit')] : []),
-      );
-      return o;
+    const session = this.sessions.draft({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
+    const loggedIn = userEvent('user.logged_in', user.id, {
+      user_id: user.id,
+      session_id: session.id,
+      ip_address: meta.ip,
+      user_agent: meta.userAgent,
+      ...(context.clientId === undefined ? {} : { client_id: context.clientId }),
+    });
+    const { evicted } = await this.signIns.write({
+      session,
+      rehash,
+      events: [loggedIn],
+      onEviction: this.sessions.logoutEvent(user.id, [], 'session_limit'),
     });
     await Promise.all([
-      this.sessions.publishOpened(opened.session, opened.evicted),
+      this.sessions.publishOpened(session, evicted),
       this.accounts.afterWrite(user.id, []),
       lockoutSubject === null ? undefined : this.lockout.clear(lockoutSubject),
     ]);
-    return {
-      user,
-      session: { id: opened.session.id, refreshToken: opened.refreshToken, expiresAt: opened.session.expiresAt },
-    };
+    return { user, session: { id: session.id, refreshToken: session.refreshToken, expiresAt: session.expiresAt } };
   }
 
   /** Wrong credentials, then a disabled account, then an unverified email (when required). */

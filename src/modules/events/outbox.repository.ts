@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { captureTraceContext } from '#src/common/tracing/trace-context.js';
 import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import type { PendingOutboxRow } from './outbox-message.js';
-import { erasurePatches, type UserEvent } from './user-events.js';
+import { erasurePatches, outboxRow, outboxTraceContext, type UserEvent } from './user-events.js';
 
 /**
  * The relay lock: an advisory lock in the two-int4 key space (which never collides with
@@ -50,14 +48,14 @@ export class OutboxRepository {
    */
   async insert(tx: Tx, events: UserEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const context = captureTraceContext();
-    const traceContext = context === null ? null : JSON.stringify(context);
+    const traceContext = outboxTraceContext();
     // Plain SQL, one row per event in order (ids follow it): TypeORM's insert() builds the
     // statement from metadata on every call and reads generated columns back, which cost
     // about a tenth of a login's non-hash CPU (docs/performance.md).
     const params: unknown[] = [];
     const rows = events.map((e) => {
-      params.push(randomUUID(), e.type, e.userId, JSON.stringify(e.data), traceContext);
+      const row = outboxRow(e);
+      params.push(row.event_id, row.event_type, row.aggregate_id, JSON.stringify(row.payload), traceContext);
       const n = params.length;
       return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n}::jsonb)`;
     });

@@ -2,6 +2,9 @@
  * Every user lifecycle event of contract §3 and its payload, in one place. Payloads carry
  * what downstream services need; never a secret, hash or token.
  */
+import { randomUUID } from 'node:crypto';
+import { captureTraceContext } from '#src/common/tracing/trace-context.js';
+
 export const EVENT_VERSION = '1.2.0';
 export const EVENT_PRODUCER = 'user-service';
 
@@ -106,3 +109,25 @@ export const PERSONAL_FIELDS_BY_TYPE: { [T in UserEventType]: (keyof UserEventPa
   'user.mfa_enabled': [],
   'user.mfa_disabled': [],
 };
+
+/** An outbox row as every writer of events stores it (the relay reads them back in id order). */
+export interface OutboxRow {
+  event_id: string;
+  event_type: string;
+  aggregate_id: string;
+  payload: unknown;
+}
+
+/** The row of `event`, with its event id drawn here. */
+export function outboxRow(event: UserEvent): OutboxRow {
+  return { event_id: randomUUID(), event_type: event.type, aggregate_id: event.userId, payload: event.data };
+}
+
+/**
+ * The trace context rows written now carry for the relay to continue (the request's, when
+ * tracing is on), as the JSON of the `trace_context` column.
+ */
+export function outboxTraceContext(): string | null {
+  const context = captureTraceContext();
+  return context === null ? null : JSON.stringify(context);
+}

@@ -3,14 +3,6 @@ import { DataSource } from 'typeorm';
 import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
 
-export interface NewSession {
-  userId: string;
-  refreshTokenHash: string;
-  ipAddress: string | null;
-  userAgent: string | null;
-  expiresAt: Date;
-}
-
 interface SessionRow {
   id: string;
   user_id: string;
@@ -20,40 +12,6 @@ interface SessionRow {
 @Injectable()
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  /**
-   * Inserts a session and revokes the user's live sessions beyond the newest `keep` (the new
-   * one included), in one statement. The statement's snapshot does not see its own insert,
-   * so the new session is counted by keeping `keep - 1` of the others: it is the newest.
-   */
-  async insertKeepingNewest(tx: Tx, data: NewSession, keep: number): Promise<{ session: Session; evicted: string[] }> {
-    const rows: { id: string; created_at: Date; last_used_at: Date; evicted: string[] }[] = await tx.manager.query(
-      `WITH evicted AS (
-         UPDATE sessions SET revoked_at = now(), revoked_reason = 'session_limit'
-         WHERE id IN (
-           SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
-           ORDER BY created_at DESC, id DESC OFFSET $6
-         ) RETURNING id
-       ), inserted AS (
-         INSERT INTO sessions (user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
-         VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, created_at, last_used_at
-       )
-       SELECT inserted.id, inserted.created_at, inserted.last_used_at,
-              ARRAY(SELECT id::text FROM evicted) AS evicted
-       FROM inserted`,
-      [data.userId, data.refreshTokenHash, data.ipAddress, data.userAgent, data.expiresAt, Math.max(0, keep - 1)],
-    );
-    const row = rows[0];
-    const session = Object.assign(new Session(), {
-      ...data,
-      id: row.id,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: null,
-      revokedReason: null,
-    });
-    return { session, evicted: row.evicted };
-  }
 
   findById(db: Db, id: string): Promise<Session | null> {
     return managerOf(this.dataSource, db).findOne(Session, { where: { id } });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { InjectConfig } from '#src/config/config.module.js';
@@ -13,6 +14,20 @@ import { SessionsRepository } from './sessions.repository.js';
 import { hashToken, isOpaqueTokenShape, newOpaqueToken } from './token-hash.js';
 
 const aliveKey = (sid: string): string => `sess:${sid}`;
+
+/** A session about to be stored by a sign-in (SessionsService.draft). */
+export interface SessionDraft {
+  id: string;
+  userId: string;
+  /** Handed to the client once; only its hash is stored. */
+  refreshToken: string;
+  refreshTokenHash: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+  expiresAt: Date;
+  /** The user's other live sessions to keep, newest first; older ones end with reason session_limit. */
+  keepOthers: number;
+}
 
 /**
  * The session store. PostgreSQL holds the truth; Redis holds a `sess:<id>` key per live
@@ -44,28 +59,28 @@ export class SessionsService {
     return userEvent('user.logged_out', userId, { user_id: userId, session_ids: sessionIds, reason });
   }
 
-  /** Opens a session in `tx`; returns it and its first refresh token. Ends the oldest past the limit. */
-  async open(
-    tx: Tx,
-    input: { userId: string; ip: string | null; userAgent: string | null },
-  ): Promise<{ session: Session; refreshToken: string; evicted: string[] }> {
+  /**
+   * A new session as the sign-in stores it (auth's sign-in statement writes it with the
+   * user's other sign-in rows): its id, its first refresh token and only that token's hash
+   * for the row, its expiry, and how many of the user's other live sessions it leaves
+   * (MAX_SESSIONS_PER_USER counts the new one).
+   */
+  draft(input: { userId: string; ip: string | null; userAgent: string | null }): SessionDraft {
     const refreshToken = newOpaqueToken();
-    const { session, evicted } = await this.repository.insertKeepingNewest(
-      tx,
-      {
-        userId: input.userId,
-        refreshTokenHash: hashToken(refreshToken),
-        ipAddress: input.ip,
-        userAgent: input.userAgent,
-        expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
-      },
-      this.config.sessions.maxPerUser,
-    );
-    return { session, refreshToken, evicted };
+    return {
+      id: randomUUID(),
+      userId: input.userId,
+      refreshToken,
+      refreshTokenHash: hashToken(refreshToken),
+      ipAddress: input.ip,
+      userAgent: input.userAgent,
+      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+      keepOthers: Math.max(0, this.config.sessions.maxPerUser - 1),
+    };
   }
 
-  /** After the transaction of `open` commits: let every pod see the session. */
-  async publishOpened(session: Session, evicted: string[]): Promise<void> {
+  /** After the sign-in that stored `session` commits: let every pod see it, and drop the evicted ones' keys. */
+  async publishOpened(session: { id: string; expiresAt: Date }, evicted: string[]): Promise<void> {
     await this.forget(evicted);
     await this.remember(session.id, session.expiresAt);
   }

@@ -141,16 +141,6 @@ export class AccountsService {
     return user;
   }
 
-  /** A successful login, inside its transaction: last login time, the rehash if any, and its history row. */
-  async recordLogin(
-    tx: Tx,
-    userId: string,
-    rehash: string | null,
-    client: { ip: string | null; userAgent: string | null },
-  ): Promise<void> {
-    await this.users.recordLogin(tx, userId, rehash, client);
-  }
-
   addLoginHistory(db: Db, entry: LoginHistoryEntry): Promise<void> {
     return this.users.addLoginHistory(db, entry);
   }

@@ -204,27 +204,6 @@ export class UsersRepository {
     return rows.map((u) => this.sealed.open(u));
   }
 
-  /**
-   * A successful login's user writes in one statement: `last_login_at` (and the rehash, when
-   * the stored hash was of another cost or format) and the login-history row. Two statements
-   * before; login is the hottest write path (docs/performance.md, "Fixed cost per request").
-   */
-  async recordLogin(
-    tx: Tx,
-    userId: string,
-    rehash: string | null,
-    client: { ip: string | null; userAgent: string | null },
-  ): Promise<void> {
-    await tx.manager.query(
-      `WITH touched AS (
-         UPDATE users SET last_login_at = now(), updated_at = now(), password_hash = COALESCE($2, password_hash)
-         WHERE id = $1
-       )
-       INSERT INTO login_history (user_id, ip, user_agent, success, reason) VALUES ($1, $3, $4, true, NULL)`,
-      [userId, rehash, client.ip, client.userAgent],
-    );
-  }
-
   async addLoginHistory(db: Db, entry: Omit<LoginHistory, 'id' | 'createdAt' | 'user'>): Promise<void> {
     await managerOf(this.dataSource, db).insert(LoginHistory, entry);
   }
