@@ -10,7 +10,10 @@
  *
  *   npx tsc -p tsconfig.json && TEST_NEEDS_KAFKA=0 bash scripts/test-env/run.sh node dist/bench/cpu-cost.js
  *
- * BENCH_BASE_ROOT=<checkout with its own dist/> measures that build too, alternating with
+ * BENCH_NODE_FLAGS adds node flags to the service (`--perf-basic-prof` lets `perf record -t
+ * <main thread>` name the JavaScript frames: CPU samples only, where `--cpu-prof` samples wall
+ * time and counts a preempted thread as busy). BENCH_BASE_ROOT=<checkout with its own dist/>
+ * measures that build too, alternating with
  * this one (BENCH_ROUNDS rounds); BENCH_ONLY=login,refresh,me picks scenarios.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +34,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 400);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+/** Extra node flags for the service, e.g. `--perf-basic-prof` to read its JIT frames with Linux perf. */
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
 const TOP = Number(process.env.BENCH_TOP ?? 25);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
@@ -144,7 +149,10 @@ async function measure(scenario: Scenario, variant: { name: string; main?: strin
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cpu-cost-')) : undefined;
   const service = await startService(
     {},
-    { main: variant.main, nodeFlags: profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`] },
+    {
+      main: variant.main,
+      nodeFlags: [...NODE_FLAGS, ...(profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`])],
+    },
   );
   const window = { from: 0, to: 0 };
   try {

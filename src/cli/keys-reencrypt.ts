@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '#src/config/app-config.js';
 import { resolveDataKeys } from '#src/crypto/data-keys.js';
 import { FieldCipher } from '#src/crypto/field-cipher.js';
+import { PreparedStatements } from '#src/database/prepared-statements.js';
 import { createDataSource } from '#src/database/data-source.js';
 import { EmbeddedDatabase } from '#src/database/embedded-database.js';
 import { SealedUserFields } from '#src/modules/users/sealed-user-fields.js';
@@ -29,7 +30,11 @@ async function main(): Promise<void> {
     embedded: embedded !== undefined,
   });
   await dataSource.initialize();
-  const users = new UsersRepository(dataSource, new SealedUserFields(cipher));
+  const users = new UsersRepository(
+    dataSource,
+    new SealedUserFields(cipher),
+    new PreparedStatements(dataSource, embedded === undefined),
+  );
   let total = 0;
   try {
     for (;;) {

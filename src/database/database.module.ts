@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type DataSourceSettings, dataSourceOptions, migrate } from './data-source.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { TransactionRunner } from './transaction.js';
 
 /** TypeORM on the resolved database URL (PostgreSQL or the embedded one); migrations at start when enabled. */
@@ -21,8 +22,15 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [TransactionRunner],
-      exports: [TransactionRunner],
+      providers: [
+        TransactionRunner,
+        {
+          provide: PreparedStatements,
+          useFactory: (dataSource: DataSource) => new PreparedStatements(dataSource, !settings.embedded),
+          inject: [DataSource],
+        },
+      ],
+      exports: [TransactionRunner, PreparedStatements],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { PreparedStatements, type Statement } from '#src/database/prepared-statements.js';
 import type { SessionDraft } from '#src/modules/sessions/sessions.service.js';
 import { outboxRow, outboxTraceContext, type UserEvent } from '#src/modules/events/user-events.js';
 
@@ -14,6 +14,11 @@ export interface SignInWrite {
   onEviction: UserEvent;
 }
 
+const SIGN_IN_WRITE: Statement = {
+  name: 'sign_in_write',
+  text: 'SELECT created_at, evicted FROM sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)',
+};
+
 interface SignInRow {
   created_at: Date;
   evicted: string[];
@@ -27,26 +32,23 @@ interface SignInRow {
  */
 @Injectable()
 export class SignInRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly statements: PreparedStatements) {}
 
   async write(w: SignInWrite): Promise<{ createdAt: Date; evicted: string[] }> {
     const s = w.session;
-    const rows: SignInRow[] = await this.dataSource.query(
-      'SELECT created_at, evicted FROM sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)',
-      [
-        s.userId,
-        w.rehash,
-        s.ipAddress,
-        s.userAgent,
-        s.id,
-        s.refreshTokenHash,
-        s.expiresAt,
-        s.keepOthers,
-        JSON.stringify(w.events.map(outboxRow)),
-        JSON.stringify(outboxRow(w.onEviction)),
-        outboxTraceContext(),
-      ],
-    );
+    const rows = await this.statements.rows<SignInRow>(SIGN_IN_WRITE, [
+      s.userId,
+      w.rehash,
+      s.ipAddress,
+      s.userAgent,
+      s.id,
+      s.refreshTokenHash,
+      s.expiresAt,
+      s.keepOthers,
+      JSON.stringify(w.events.map(outboxRow)),
+      JSON.stringify(outboxRow(w.onEviction)),
+      outboxTraceContext(),
+    ]);
     const row = rows[0];
     if (row === undefined) throw new Error('sign_in_write returned no row');
     return { createdAt: row.created_at, evicted: row.evicted };

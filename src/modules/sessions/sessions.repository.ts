@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PreparedStatements, type Statement } from '#src/database/prepared-statements.js';
 import { managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { Session } from './session.entity.js';
 
@@ -9,9 +10,28 @@ interface SessionRow {
   expires_at: Date;
 }
 
+/**
+ * A refresh token's rotation in one statement: the live session holding `$1` takes `$2`, and
+ * `$1` is kept as spent (reuse detection). Prepared: it is the refresh route's one statement.
+ */
+const ROTATE: Statement = {
+  name: 'rotate_refresh_token',
+  text: `WITH rotated AS (
+           UPDATE sessions SET refresh_token_hash = $2, last_used_at = now()
+           WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+           RETURNING id, user_id, expires_at
+         ), spent AS (
+           INSERT INTO spent_refresh_tokens (token_hash, session_id) SELECT $1, id FROM rotated
+         )
+         SELECT id, user_id, expires_at FROM rotated`,
+};
+
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   findById(db: Db, id: string): Promise<Session | null> {
     return managerOf(this.dataSource, db).findOne(Session, { where: { id } });
@@ -46,17 +66,7 @@ export class SessionsRepository {
    * the same token, the row lock lets exactly one match.
    */
   async rotate(oldHash: string, newHash: string): Promise<SessionRow | null> {
-    const rows: SessionRow[] = await this.dataSource.query(
-      `WITH rotated AS (
-         UPDATE sessions SET refresh_token_hash = $2, last_used_at = now()
-         WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-         RETURNING id, user_id, expires_at
-       ), spent AS (
-         INSERT INTO spent_refresh_tokens (token_hash, session_id) SELECT $1, id FROM rotated
-       )
-       SELECT id, user_id, expires_at FROM rotated`,
-      [oldHash, newHash],
-    );
+    const rows = await this.statements.rows<SessionRow>(ROTATE, [oldHash, newHash]);
     return rows[0] ?? null;
   }
 

@@ -63,10 +63,9 @@ export class AccountsService {
 
   /** The user with its password hash, for credential checks; erased users are not found. */
   async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
-    if (login.email !== undefined)
-      return this.users.findForLogin(AUTOCOMMIT, { email: canonicalIdentifier(login.email) });
+    if (login.email !== undefined) return this.users.findForLogin({ email: canonicalIdentifier(login.email) });
     const username = canonicalUsername(login.username ?? '');
-    return username === null ? null : this.users.findForLogin(AUTOCOMMIT, { username });
+    return username === null ? null : this.users.findForLogin({ username });
   }
 
   findByEmail(email: string): Promise<User | null> {

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { PreparedStatements, type Statement } from '#src/database/prepared-statements.js';
 import { isUniqueViolation, managerOf, type Db, type Tx } from '#src/database/transaction.js';
 import { AppException } from '#src/common/errors/app.exception.js';
 import { LoginHistory } from './login-history.entity.js';
 import { SealedUserFields } from './sealed-user-fields.js';
 import { type Role, User } from './user.entity.js';
+import { UserRows } from './user-rows.js';
 
 export interface UserListFilter {
   page: number;
@@ -42,10 +44,26 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 @Injectable()
 export class UsersRepository {
+  private readonly rows: UserRows;
+  private readonly byEmailForLogin: Statement;
+  private readonly byUsernameForLogin: Statement;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly sealed: SealedUserFields,
-  ) {}
+    private readonly statements: PreparedStatements,
+  ) {
+    this.rows = new UserRows(dataSource);
+    const select = `SELECT ${this.rows.selectList} FROM users`;
+    this.byEmailForLogin = {
+      name: 'user_for_login_by_email',
+      text: `${select} WHERE email = $1 AND deleted_at IS NULL`,
+    };
+    this.byUsernameForLogin = {
+      name: 'user_for_login_by_username',
+      text: `${select} WHERE lower(username) = lower($1) AND deleted_at IS NULL`,
+    };
+  }
 
   async findById(db: Db, id: string): Promise<User | null> {
     return this.opened(await managerOf(this.dataSource, db).findOne(User, { where: { id } }));
@@ -64,12 +82,16 @@ export class UsersRepository {
     );
   }
 
-  /** The user with the password hash, by email or username, for credential checks. */
-  async findForLogin(db: Db, login: { email?: string; username?: string }): Promise<User | null> {
-    const qb = managerOf(this.dataSource, db).createQueryBuilder(User, 'u').addSelect('u.passwordHash');
-    if (login.email !== undefined) qb.where('u.email = :email', { email: login.email });
-    else qb.where('lower(u.username) = lower(:username)', { username: login.username });
-    return this.opened(await qb.andWhere('u.deleted_at IS NULL').getOne());
+  /**
+   * The user with the password hash, by email or username, for credential checks: the login's
+   * lookup, as a prepared plain-SQL statement read into the entity (UserRows).
+   */
+  async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
+    const [row] =
+      login.email !== undefined
+        ? await this.statements.rows<Record<string, unknown>>(this.byEmailForLogin, [login.email])
+        : await this.statements.rows<Record<string, unknown>>(this.byUsernameForLogin, [login.username]);
+    return row === undefined ? null : this.sealed.open(this.rows.toEntity(row));
   }
 
   async findHashById(db: Db, id: string): Promise<string | null> {
