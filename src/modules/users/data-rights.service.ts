@@ -6,6 +6,7 @@ import type { UserExportDto } from './dto/user-export.dto.js';
 import { PersonalDataRegistry } from './personal-data.registry.js';
 import { AccountsService } from './accounts.service.js';
 import { UserManagementService } from './user-management.service.js';
+import { toUserResponse } from './user.mapper.js';
 import { UserQueriesService } from './user-queries.service.js';
 import { type StepUpProof, StepUpRegistry } from './step-up.registry.js';
 
@@ -31,7 +32,7 @@ export class DataRightsService {
 
   async export(userId: string): Promise<UserExportDto> {
     const [profile, sessions, logins, audit, extras] = await Promise.all([
-      this.queries.me(userId),
+      this.queries.require(userId).then(toUserResponse),
       this.sessions.listAllForExport(userId),
       this.queries.loginHistory(userId),
       this.audit.aboutUser(userId),

@@ -43,8 +43,9 @@ export class UserQueriesService {
     return user;
   }
 
-  async me(userId: string): Promise<UserResponseDto> {
-    return toUserResponse(await this.require(userId));
+  /** The caller's own account, from the row the guard read for this request (CurrentAccount). */
+  me(account: User): UserResponseDto {
+    return toUserResponse(account);
   }
 
   /** Self, admins and moderators see everything; others the public view. */

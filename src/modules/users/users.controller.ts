@@ -36,6 +36,8 @@ import {
 } from './dto/user.dto.js';
 import { DeleteAccountRequestDto } from './dto/delete-account.dto.js';
 import { UserExportDto } from './dto/user-export.dto.js';
+import { CurrentAccount } from './current-account.decorators.js';
+import type { User } from './user.entity.js';
 import { DataRightsService } from './data-rights.service.js';
 import { UserManagementService } from './user-management.service.js';
 import { UserQueriesService, type Viewer } from './user-queries.service.js';
@@ -59,8 +61,8 @@ export class UsersController {
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors('COMMON_1001', 'USER_1005', 'USER_1006')
-  me(@CurrentUser() user: UserPrincipal): Promise<UserResponseDto> {
-    return this.queries.me(user.userId);
+  me(@CurrentAccount() account: User): UserResponseDto {
+    return this.queries.me(account);
   }
 
   @Patch('me')

@@ -8,6 +8,7 @@ import { InjectConfig } from '#src/config/config.module.js';
 import type { AppConfig } from '#src/config/app-config.js';
 import { SessionsService } from '#src/modules/sessions/sessions.service.js';
 import { AccountsService } from '#src/modules/users/accounts.service.js';
+import type { AccountRequest } from '#src/modules/users/current-account.decorators.js';
 import { TokenService } from '../token.service.js';
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -37,7 +38,7 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.routes.of(context);
     if (route.isPublic) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & AccountRequest>();
     const serviceMode = route.serviceToken;
     const serviceHeader = request.headers['x-service-token'];
     if (serviceMode === 'required' || (serviceMode === 'allowed' && serviceHeader !== undefined)) {
@@ -63,6 +64,7 @@ export class JwtAuthGuard implements CanActivate {
       email: user.email,
       mfaEnabled: user.mfaEnabled,
     };
+    request.account = user;
     return true;
   }
 
