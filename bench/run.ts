@@ -8,7 +8,7 @@
  * ceiling; refresh and reads with WORKERS=2.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import {
@@ -40,16 +40,56 @@ interface Scenario {
   non2xx: number;
   limit?: string;
   ratio?: number;
+  /** Share of the machine's CPU left idle during the scenario (every core counted). */
+  idlePct?: number;
+  /** Cores the service (its process and its workers) used on average. */
+  serviceCores?: number;
+  /** Cores this process (autocannon, the load generator) used on average. */
+  loadCores?: number;
 }
 
 const results: Scenario[] = [];
 let rssPeakMb = 0;
 
-async function run(name: string, opts: autocannon.Options, watchPid?: number): Promise<Scenario> {
+/** The machine's CPU time so far, all cores, in jiffies: in all and idle (iowait counted idle). */
+function machineJiffies(): { total: number; idle: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { total, idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
+}
+
+/** CPU time in jiffies (utime + stime) of `pid` and of every process below it (the workers). */
+function treeJiffies(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return 0;
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  let sum = Number(fields[11]) + Number(fields[12]);
+  const children = `/proc/${pid}/task/${pid}/children`;
+  if (existsSync(children)) {
+    for (const child of readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean))
+      sum += treeJiffies(Number(child));
+  }
+  return sum;
+}
+
+async function run(
+  name: string,
+  opts: autocannon.Options,
+  watchPid?: number,
+  servicePid = watchPid,
+): Promise<Scenario> {
   const sampler =
     watchPid === undefined ? undefined : setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(watchPid))), 250);
+  const machineBefore = machineJiffies();
+  const serviceBefore = servicePid === undefined ? 0 : treeJiffies(servicePid);
+  const loadBefore = process.cpuUsage();
+  const startedAt = process.hrtime.bigint();
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
   if (sampler) clearInterval(sampler);
+  const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const machineAfter = machineJiffies();
+  const load = process.cpuUsage(loadBefore);
+  const ticks = 100; // USER_HZ: /proc's jiffies per second on Linux
   const scenario: Scenario = {
     name,
     rps: r.requests.average,
@@ -59,10 +99,15 @@ async function run(name: string, opts: autocannon.Options, watchPid?: number): P
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    idlePct: (100 * (machineAfter.idle - machineBefore.idle)) / Math.max(1, machineAfter.total - machineBefore.total),
+    serviceCores:
+      servicePid === undefined ? undefined : (treeJiffies(servicePid) - serviceBefore) / ticks / wallSeconds,
+    loadCores: (load.user + load.system) / 1e6 / wallSeconds,
   };
   results.push(scenario);
+  const cpu = `idle ${scenario.idlePct?.toFixed(0)} %, service ${scenario.serviceCores?.toFixed(2) ?? '?'} cores, load generator ${scenario.loadCores?.toFixed(2)} cores`;
   process.stderr.write(
-    `[bench] ${name}: ${scenario.rps.toFixed(0)} req/s, p50 ${scenario.p50} ms, p99 ${scenario.p99} ms, non-2xx ${scenario.non2xx}\n`,
+    `[bench] ${name}: ${scenario.rps.toFixed(0)} req/s, p50 ${scenario.p50} ms, p99 ${scenario.p99} ms, non-2xx ${scenario.non2xx}; ${cpu}\n`,
   );
   return scenario;
 }
@@ -98,7 +143,12 @@ async function bareRedisLimit(redisUrl: string): Promise<Scenario> {
     });
   });
   try {
-    return await run('limit: bare Fastify + 1 Redis GET', { url: `http://127.0.0.1:${port}/bare` });
+    return await run(
+      'limit: bare Fastify + 1 Redis GET',
+      { url: `http://127.0.0.1:${port}/bare` },
+      undefined,
+      child.pid,
+    );
   } finally {
     child.kill('SIGTERM');
   }
@@ -214,10 +264,20 @@ async function withTwoWorkers(bare: Scenario, one: { me: Scenario; refresh: Scen
   try {
     const users = await seedUsers(service.base, EXTRA_USERS);
     const pool = await refreshPool(service.base, users, CONNECTIONS * 2);
-    const refresh = await run('POST /auth/refresh, WORKERS=2', { url: service.base, requests: [refreshRequest(pool)] });
+    const refresh = await run(
+      'POST /auth/refresh, WORKERS=2',
+      { url: service.base, requests: [refreshRequest(pool)] },
+      undefined,
+      service.pid,
+    );
     refresh.limit = 'target 3000/s';
     refresh.ratio = refresh.rps / 3000;
-    const me = await run('GET /users/me, WORKERS=2', { url: service.base, requests: [meRequest(users)] });
+    const me = await run(
+      'GET /users/me, WORKERS=2',
+      { url: service.base, requests: [meRequest(users)] },
+      undefined,
+      service.pid,
+    );
     me.limit = 'bare Redis route';
     me.ratio = me.rps / bare.rps;
     process.stderr.write(
@@ -248,6 +308,9 @@ function report(ceiling: Ceiling, minimumCeiling: Ceiling, bare: Scenario, secon
     errors: r.errors,
     limit: r.limit ?? '',
     ratio: r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)} %`,
+    'idle %': r.idlePct === undefined ? '' : Math.round(r.idlePct),
+    'service cores': r.serviceCores === undefined ? '' : r.serviceCores.toFixed(2),
+    'load cores': r.loadCores === undefined ? '' : r.loadCores.toFixed(2),
   }));
   console.table(table);
   console.log(
