@@ -38,7 +38,7 @@ function startFlags(): string[] {
   if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
   const scripts = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> })
     .scripts;
-  const command = / node ((?:--[\w-]+=\S+ )*)--import /.exec(scripts.start);
+  const command = / node ((?:--[\w-]+(?:=\S+)? )*)--import /.exec(scripts.start);
   if (command === null) throw new Error('package.json: the start script no longer reads "node <flags> --import ..."');
   return command[1].split(' ').filter(Boolean);
 }
