@@ -28,6 +28,8 @@ import {
   type RunningService,
   seedUsers,
   startService,
+  testServicePids,
+  treeCpuMs,
 } from './harness.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
@@ -164,7 +166,12 @@ async function measure(scenario: Scenario, variant: { name: string; main?: strin
       requests: [request],
     });
     if (warm.non2xx > 0) throw new Error(`${scenario.name}: ${warm.non2xx} non-2xx in the warm-up`);
-    const before = { all: processCpu(service.pid), main: mainThreadCpu(service.pid) };
+    const deps = testServicePids();
+    const depsCpu = (): { pg: number; redis: number } => ({
+      pg: deps.postgres === undefined ? 0 : treeCpuMs(deps.postgres),
+      redis: deps.redis === undefined ? 0 : treeCpuMs(deps.redis),
+    });
+    const before = { all: processCpu(service.pid), main: mainThreadCpu(service.pid), ...depsCpu() };
     window.from = nowUs();
     const r = await autocannon({
       url: service.base,
@@ -175,8 +182,9 @@ async function measure(scenario: Scenario, variant: { name: string; main?: strin
     window.to = nowUs();
     const all = processCpu(service.pid) - before.all;
     const main = mainThreadCpu(service.pid) - before.main;
+    const after = depsCpu();
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${scenario.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    const line = `${scenario.name} [${variant.name}]: ${scenario.count} requests, ${r.requests.average.toFixed(0)} req/s, p99 ${r.latency.p99} ms; CPU per request: process ${((all * 1000) / scenario.count).toFixed(0)} µs, main thread ${((main * 1000) / scenario.count).toFixed(0)} µs`;
+    const line = `${scenario.name} [${variant.name}]: ${scenario.count} requests, ${r.requests.average.toFixed(0)} req/s, p99 ${r.latency.p99} ms; CPU per request: process ${((all * 1000) / scenario.count).toFixed(0)} µs, main thread ${((main * 1000) / scenario.count).toFixed(0)} µs; PostgreSQL ${(((after.pg - before.pg) * 1000) / scenario.count).toFixed(0)} µs, Redis ${(((after.redis - before.redis) * 1000) / scenario.count).toFixed(0)} µs`;
     console.log(`\n== ${line}`);
   } finally {
     await service.stop();

@@ -1,7 +1,7 @@
 /** Shared by the benchmark and the soak run: the service in production mode on a fresh database, and seeded users. */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type autocannon from 'autocannon';
@@ -72,6 +72,31 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** CPU time in ms (utime + stime, 10 ms ticks) of `pid` and of every process below it (workers, backends). */
+export function treeCpuMs(pid: number): number {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return 0;
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  let sum = (Number(fields[11]) + Number(fields[12])) * 10;
+  const children = `/proc/${pid}/task/${pid}/children`;
+  if (existsSync(children)) {
+    for (const child of readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean))
+      sum += treeCpuMs(Number(child));
+  }
+  return sum;
+}
+
+/** The PIDs of the PostgreSQL and Redis that scripts/test-env/run.sh started, when it started them. */
+export function testServicePids(): { postgres?: number; redis?: number } {
+  const read = (file: string, key: string): number | undefined => {
+    const dir = process.env.TEST_ENV_DIR;
+    if (dir === undefined || !existsSync(`${dir}/${file}`)) return undefined;
+    const m = new RegExp(`^${key}=(\\d+)$`, 'm').exec(readFileSync(`${dir}/${file}`, 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  };
+  return { postgres: read('postgres.env', 'POSTGRES_PID'), redis: read('redis.env', 'REDIS_PID') };
 }
 
 export function rssMb(pid: number): number {

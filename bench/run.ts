@@ -8,7 +8,7 @@
  * ceiling; refresh and reads with WORKERS=2.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import {
@@ -22,6 +22,7 @@ import {
   rssMb,
   seedUsers,
   startService,
+  treeCpuMs,
 } from './harness.js';
 
 const root = ROOT;
@@ -58,20 +59,6 @@ function machineJiffies(): { total: number; idle: number } {
   return { total, idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
 }
 
-/** CPU time in jiffies (utime + stime) of `pid` and of every process below it (the workers). */
-function treeJiffies(pid: number): number {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return 0;
-  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  let sum = Number(fields[11]) + Number(fields[12]);
-  const children = `/proc/${pid}/task/${pid}/children`;
-  if (existsSync(children)) {
-    for (const child of readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean))
-      sum += treeJiffies(Number(child));
-  }
-  return sum;
-}
-
 async function run(
   name: string,
   opts: autocannon.Options,
@@ -81,7 +68,7 @@ async function run(
   const sampler =
     watchPid === undefined ? undefined : setInterval(() => (rssPeakMb = Math.max(rssPeakMb, rssMb(watchPid))), 250);
   const machineBefore = machineJiffies();
-  const serviceBefore = servicePid === undefined ? 0 : treeJiffies(servicePid);
+  const serviceBefore = servicePid === undefined ? 0 : treeCpuMs(servicePid);
   const loadBefore = process.cpuUsage();
   const startedAt = process.hrtime.bigint();
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
@@ -89,7 +76,6 @@ async function run(
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const machineAfter = machineJiffies();
   const load = process.cpuUsage(loadBefore);
-  const ticks = 100; // USER_HZ: /proc's jiffies per second on Linux
   const scenario: Scenario = {
     name,
     rps: r.requests.average,
@@ -100,8 +86,7 @@ async function run(
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
     idlePct: (100 * (machineAfter.idle - machineBefore.idle)) / Math.max(1, machineAfter.total - machineBefore.total),
-    serviceCores:
-      servicePid === undefined ? undefined : (treeJiffies(servicePid) - serviceBefore) / ticks / wallSeconds,
+    serviceCores: servicePid === undefined ? undefined : (treeCpuMs(servicePid) - serviceBefore) / 1000 / wallSeconds,
     loadCores: (load.user + load.system) / 1e6 / wallSeconds,
   };
   results.push(scenario);
