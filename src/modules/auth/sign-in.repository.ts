@@ -16,11 +16,10 @@ export interface SignInWrite {
 
 const SIGN_IN_WRITE: Statement = {
   name: 'sign_in_write',
-  text: 'SELECT created_at, evicted FROM sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)',
+  text: 'SELECT evicted FROM sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)',
 };
 
 interface SignInRow {
-  created_at: Date;
   evicted: string[];
 }
 
@@ -34,7 +33,8 @@ interface SignInRow {
 export class SignInRepository {
   constructor(private readonly statements: PreparedStatements) {}
 
-  async write(w: SignInWrite): Promise<{ createdAt: Date; evicted: string[] }> {
+  /** The ids of the sessions this sign-in pushed past the limit. */
+  async write(w: SignInWrite): Promise<{ evicted: string[] }> {
     const s = w.session;
     const rows = await this.statements.rows<SignInRow>(SIGN_IN_WRITE, [
       s.userId,
@@ -51,6 +51,6 @@ export class SignInRepository {
     ]);
     const row = rows[0];
     if (row === undefined) throw new Error('sign_in_write returned no row');
-    return { createdAt: row.created_at, evicted: row.evicted };
+    return { evicted: row.evicted };
   }
 }
