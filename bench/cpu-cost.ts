@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import {
+  cpuMs,
   loginRequest,
   meRequest,
   refreshPool,
@@ -42,12 +43,6 @@ const TOP = Number(process.env.BENCH_TOP ?? 25);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const BASE_ROOT = process.env.BENCH_BASE_ROOT;
-
-/** utime + stime in ms of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat (10 ms ticks). */
-function cpuMs(statFile: string): number {
-  const fields = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const processCpu = (pid: number): number => cpuMs(`/proc/${pid}/stat`);
 const mainThreadCpu = (pid: number): number => cpuMs(`/proc/${pid}/task/${pid}/stat`);

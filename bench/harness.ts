@@ -74,12 +74,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** CPU time in ms (utime + stime, 10 ms ticks) of `pid` and of every process below it (workers, backends). */
+/** utime + stime in ms of /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat (10 ms ticks). */
+export function cpuMs(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time in ms of `pid` and of every process below it (workers, backends). */
 export function treeCpuMs(pid: number): number {
   const stat = `/proc/${pid}/stat`;
   if (!existsSync(stat)) return 0;
-  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  let sum = (Number(fields[11]) + Number(fields[12])) * 10;
+  let sum = cpuMs(stat);
   const children = `/proc/${pid}/task/${pid}/children`;
   if (existsSync(children)) {
     for (const child of readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean))

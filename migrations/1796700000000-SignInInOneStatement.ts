@@ -25,13 +25,11 @@ CREATE FUNCTION sign_in_write(
   p_events jsonb,
   p_eviction_event jsonb,
   p_trace_context jsonb
-) RETURNS TABLE (created_at timestamptz, last_used_at timestamptz, evicted text[])
+) RETURNS text[]
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_user uuid := p_user_id::uuid;
   v_evicted text[];
-  v_created timestamptz;
-  v_last_used timestamptz;
 BEGIN
   -- The user's lock first, as TransactionRunner.runForUser takes it: the user's transactions
   -- commit one after another, and their outbox rows get ids in commit order.
@@ -49,8 +47,7 @@ BEGIN
   )
   SELECT COALESCE(array_agg(ended.id::text), '{}') INTO v_evicted FROM ended;
   INSERT INTO sessions (id, user_id, refresh_token_hash, ip_address, user_agent, expires_at, last_used_at)
-  VALUES (p_session_id, v_user, p_refresh_token_hash, p_ip, p_user_agent, p_expires_at, now())
-  RETURNING sessions.created_at, sessions.last_used_at INTO v_created, v_last_used;
+  VALUES (p_session_id, v_user, p_refresh_token_hash, p_ip, p_user_agent, p_expires_at, now());
   INSERT INTO outbox_events (event_id, event_type, aggregate_id, payload, trace_context)
   SELECT (e.value->>'event_id')::uuid, e.value->>'event_type', (e.value->>'aggregate_id')::uuid, e.value->'payload', p_trace_context
     FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(value, n)
@@ -63,7 +60,8 @@ BEGIN
             (p_eviction_event->'payload') || jsonb_build_object('session_ids', to_jsonb(v_evicted)),
             p_trace_context);
   END IF;
-  RETURN QUERY SELECT v_created, v_last_used, v_evicted;
+  -- The ids of the sessions it ended, for their Redis keys.
+  RETURN v_evicted;
 END
 $fn$`);
   }

@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '#src/database/data-source.js';
 import { PreparedStatements } from '#src/database/prepared-statements.js';
 import { User } from '#src/modules/users/user.entity.js';
 import { UserRows } from '#src/modules/users/user-rows.js';
-import { createTestDatabase, sql } from '../utils/database.js';
+import { openTestDataSource, sql, type TestDataSource } from '../utils/database.js';
 
 /**
  * The login lookup reads users rows with plain SQL (UserRows, PreparedStatements): the entity
@@ -14,17 +12,11 @@ import { createTestDatabase, sql } from '../utils/database.js';
  * included, whether the statement runs named (PostgreSQL) or unnamed (the embedded database).
  */
 describe('users rows read with plain SQL', () => {
-  let db: { url: string; drop: () => Promise<void> };
-  let ds: DataSource;
+  let db: TestDataSource;
   before(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource({ url: db.url, poolSize: 2, statementTimeoutMs: 30000, embedded: false });
-    await ds.initialize();
+    db = await openTestDataSource();
   });
-  after(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  after(() => db.close());
 
   it('builds the entity TypeORM hydrates, for a full row and a sparse one, named and unnamed', async () => {
     const [full] = await sql<{ id: string }>(
@@ -39,11 +31,11 @@ describe('users rows read with plain SQL', () => {
       db.url,
       `INSERT INTO users (email, name, password_hash) VALUES ('rows-sparse@example.com', 'S', 'h') RETURNING id`,
     );
-    const rows = new UserRows(ds);
+    const rows = new UserRows(db.ds);
     for (const named of [true, false]) {
-      const statements = new PreparedStatements(ds, named);
+      const statements = new PreparedStatements(db.ds, named);
       for (const id of [full?.id, sparse?.id]) {
-        const expected = await ds
+        const expected = await db.ds
           .createQueryBuilder(User, 'u')
           .addSelect('u.passwordHash')
           .where('u.id = :id', { id })
@@ -64,7 +56,7 @@ describe('users rows read with plain SQL', () => {
   });
 
   it('passes PostgreSQL errors through as pg raises them', async () => {
-    const statements = new PreparedStatements(ds, true);
+    const statements = new PreparedStatements(db.ds, true);
     await assert.rejects(statements.rows({ name: 'bad_probe', text: 'SELECT nope FROM users' }, []), {
       code: '42703',
     });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '#src/database/data-source.js';
 
 function adminUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
@@ -30,6 +32,27 @@ export async function createTestDatabase(
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A fresh database (createTestDatabase) with the service's DataSource open on it; close() ends both. */
+export interface TestDataSource {
+  url: string;
+  ds: DataSource;
+  close: () => Promise<void>;
+}
+
+export async function openTestDataSource(): Promise<TestDataSource> {
+  const db = await createTestDatabase();
+  const ds = createDataSource({ url: db.url, poolSize: 2, statementTimeoutMs: 30000, embedded: false });
+  await ds.initialize();
+  return {
+    url: db.url,
+    ds,
+    close: async () => {
+      await ds.destroy();
+      await db.drop();
     },
   };
 }

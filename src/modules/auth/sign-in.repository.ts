@@ -16,7 +16,7 @@ export interface SignInWrite {
 
 const SIGN_IN_WRITE: Statement = {
   name: 'sign_in_write',
-  text: 'SELECT evicted FROM sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb)',
+  text: 'SELECT sign_in_write($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb) AS evicted',
 };
 
 interface SignInRow {

@@ -87,10 +87,9 @@ export class UsersRepository {
    * lookup, as a prepared plain-SQL statement read into the entity (UserRows).
    */
   async findForLogin(login: { email?: string; username?: string }): Promise<User | null> {
-    const [row] =
-      login.email !== undefined
-        ? await this.statements.rows<Record<string, unknown>>(this.byEmailForLogin, [login.email])
-        : await this.statements.rows<Record<string, unknown>>(this.byUsernameForLogin, [login.username]);
+    const [statement, value] =
+      login.email !== undefined ? [this.byEmailForLogin, login.email] : [this.byUsernameForLogin, login.username];
+    const [row] = await this.statements.rows<Record<string, unknown>>(statement, [value]);
     return row === undefined ? null : this.sealed.open(this.rows.toEntity(row));
   }
 
